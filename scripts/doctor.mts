@@ -1,0 +1,33 @@
+#!/usr/bin/env zx
+// doctor: is this machine ready for `up`? Tools and versions, Docker daemon, free host ports, kernel limits, disk.
+import { printJson, runCommand } from './lib/cli.mts'
+import { loadVersions } from './lib/config.mts'
+import { paint } from './lib/color.mts'
+import { doctorFailed, evaluateDoctor } from './lib/doctor/evaluate.mts'
+import { observe } from './lib/doctor/observe.mts'
+import { EXIT } from './lib/errors.mts'
+import { renderTable } from './lib/ui.mts'
+
+await runCommand({
+  name: 'doctor',
+  summary: 'check that this machine has what up needs (read-only)',
+  without: ['dry-run'],
+  examples: ['npx zx scripts/doctor.mts', 'npx zx scripts/doctor.mts --json | jq .rows'],
+  async run(ctx) {
+    const o = await ctx.ui.step('checking tools, ports and limits', () => observe(ctx.runner, ctx.config, ctx.stateDir, ctx.root))
+    const rows = evaluateDoctor(o, ctx.config, loadVersions(ctx.root))
+    const failed = doctorFailed(rows)
+    if (ctx.json) {
+      printJson({ ok: !failed, rows })
+    } else {
+      const mark = { ok: paint.green(ctx.ui.color, 'ok'), warn: paint.yellow(ctx.ui.color, 'warn'), fail: paint.red(ctx.ui.color, 'FAIL') }
+      process.stdout.write(`${renderTable(['check', 'status', 'detail', 'fix'], rows.map((r) => [r.check, mark[r.status], r.detail, r.status === 'ok' ? '' : r.fix ?? '']))}\n`)
+    }
+    if (failed) {
+      const missing = rows.filter((r) => r.required && r.status === 'fail').map((r) => r.check)
+      ctx.ui.error(`doctor: not ready: ${missing.join(', ')} — apply the fixes above, then re-run doctor`)
+      return EXIT.missingTool
+    }
+    ctx.ui.success('doctor: ready for up')
+  },
+})

@@ -1,0 +1,114 @@
+// Pure: turn what the probes saw into rows with a status and a fix per failed row.
+
+import type { Config, Versions } from '../config.mts'
+import { atLeast, nodeImageVersion, parseVersion } from '../semver.mts'
+import type { PortProbe } from '../ports.mts'
+
+export type Status = 'ok' | 'warn' | 'fail'
+
+export interface DoctorRow {
+  check: string
+  status: Status
+  detail: string
+  fix?: string
+  /** a failed required row makes doctor (and up) exit non-zero */
+  required: boolean
+}
+
+export interface Observations {
+  platform: NodeJS.Platform
+  docker: { reachable: boolean; serverVersion?: string; clientVersion?: string; error?: string }
+  kind?: string
+  kubectl?: string
+  helm?: string
+  flux?: string
+  /** host ports the platform binds: label -> probe result; `ours` when our own container holds it */
+  ports: { label: string; port: number; state: PortProbe | 'ours' }[]
+  inotify?: { maxUserWatches: number; maxUserInstances: number }
+  diskFreeBytes?: number
+  memoryBytes?: number
+}
+
+const GiB = 1024 ** 3
+
+export function installHint(tool: string, platform: NodeJS.Platform, v: Versions): string {
+  const mac = platform === 'darwin'
+  switch (tool) {
+    case 'docker': return mac ? 'install and start Docker Desktop (or colima: brew install colima docker && colima start)' : 'sudo apt-get install docker.io && sudo systemctl start docker (or see docs.docker.com/engine/install)'
+    case 'kind': return mac ? 'brew install kind' : `curl -Lo ./kind https://kind.sigs.k8s.io/dl/${v.kind.version}/kind-linux-amd64 && chmod +x kind && sudo mv kind /usr/local/bin/`
+    case 'kubectl': return mac ? 'brew install kubectl' : 'see https://kubernetes.io/docs/tasks/tools/install-kubectl-linux/'
+    case 'helm': return mac ? 'brew install helm' : 'curl -fsSL https://raw.githubusercontent.com/helm/helm/main/scripts/get-helm-3 | bash'
+    case 'flux': return mac ? 'brew install fluxcd/tap/flux' : `curl -s https://fluxcd.io/install.sh | sudo FLUX_VERSION=${v.flux.version.replace(/^v/, '')} bash`
+    default: return `install ${tool}`
+  }
+}
+
+export function evaluateDoctor(o: Observations, c: Config, v: Versions): DoctorRow[] {
+  const rows: DoctorRow[] = []
+  const usesKind = c.provider === 'kind'
+  const usesFlux = c.fluxMode !== 'none'
+  const tool = (check: string, version: string | undefined, minimum: string, required: boolean, why: string) => {
+    if (!version) rows.push({ check, status: required ? 'fail' : 'warn', detail: `not found on PATH${required ? '' : ' (not needed with this config)'}`, fix: installHint(check, o.platform, v), required })
+    else if (!atLeast(version, minimum)) rows.push({ check, status: required ? 'fail' : 'warn', detail: `${version} is older than ${minimum} (${why})`, fix: installHint(check, o.platform, v), required })
+    else rows.push({ check, status: 'ok', detail: version, required })
+  }
+
+  if (o.docker.reachable) rows.push({ check: 'docker', status: 'ok', detail: `daemon ${o.docker.serverVersion}`, required: usesKind })
+  else rows.push({ check: 'docker', status: usesKind ? 'fail' : 'warn', detail: o.docker.error ?? 'daemon not reachable', fix: o.docker.clientVersion ? 'start the Docker daemon (Docker Desktop, colima start, or sudo systemctl start docker)' : installHint('docker', o.platform, v), required: usesKind })
+
+  tool('kind', o.kind, v.kind.minimum, usesKind, 'needed for containerd 2.x registry wiring')
+  if (o.kind && atLeast(o.kind, v.kind.minimum) && !atLeast(o.kind, 'v0.24.0')) {
+    rows.push({ check: 'kind networkpolicy', status: 'warn', detail: 'kind < v0.24 does not enforce NetworkPolicy', required: false })
+  }
+  tool('kubectl', o.kubectl, v.kubectl.minimum, true, 'older clients lack kustomize features')
+  tool('helm', o.helm, v.helm.minimum, true, 'Helm 3.14+ for OCI charts')
+  tool('flux', o.flux, v.flux.minimum, usesFlux, 'Flux v2 GA APIs')
+
+  // kubectl supports one minor version of skew with the API server (kind node image).
+  const server = nodeImageVersion(c.nodeImage)
+  const client = o.kubectl ? parseVersion(o.kubectl) : undefined
+  if (usesKind && server && client) {
+    const skew = Math.abs(server.minor - client.minor)
+    rows.push(skew <= 1
+      ? { check: 'kubectl skew', status: 'ok', detail: `client ${client.raw}, cluster ${server.raw}`, required: false }
+      : { check: 'kubectl skew', status: 'warn', detail: `client ${client.raw} vs cluster ${server.raw}: ${skew} minor versions apart (supported: 1)`, fix: `install kubectl ${server.major}.${server.minor}.x`, required: false })
+  }
+
+  for (const p of o.ports) {
+    if (p.state === 'free' || p.state === 'ours') {
+      rows.push({ check: `port ${p.port}`, status: 'ok', detail: `${p.label}: ${p.state === 'ours' ? 'held by our own container' : 'free'} on 127.0.0.1`, required: false })
+    } else {
+      const culprit = p.port === 5000 && o.platform === 'darwin' ? ' (likely the macOS AirPlay Receiver: System Settings > General > AirDrop & Handoff)' : ''
+      const strict = c.portPolicy === 'strict'
+      rows.push({
+        check: `port ${p.port}`,
+        status: strict ? 'fail' : 'warn',
+        detail: `${p.label}: ${p.state === 'denied' ? 'binding not permitted' : 'in use'}${culprit}`,
+        fix: strict ? `free the port or choose another (${p.label} key in .env)` : 'up will pick the next free port and remember it',
+        required: strict,
+      })
+    }
+  }
+
+  if (o.platform === 'linux' && o.inotify && usesKind) {
+    const low = o.inotify.maxUserWatches < 524288 || o.inotify.maxUserInstances < 512
+    rows.push(low
+      ? { check: 'inotify', status: 'warn', detail: `max_user_watches=${o.inotify.maxUserWatches}, max_user_instances=${o.inotify.maxUserInstances} (pods may fail with "too many open files")`, fix: 'sudo sysctl fs.inotify.max_user_watches=524288 fs.inotify.max_user_instances=512', required: false }
+      : { check: 'inotify', status: 'ok', detail: `max_user_watches=${o.inotify.maxUserWatches}, max_user_instances=${o.inotify.maxUserInstances}`, required: false })
+  }
+  if (o.diskFreeBytes !== undefined) {
+    const gib = o.diskFreeBytes / GiB
+    rows.push(gib < 10
+      ? { check: 'disk', status: 'warn', detail: `${gib.toFixed(1)} GiB free (a kind cluster with monitoring needs ~10 GiB)`, fix: 'docker system prune, or free disk space', required: false }
+      : { check: 'disk', status: 'ok', detail: `${gib.toFixed(0)} GiB free`, required: false })
+  }
+  if (o.memoryBytes !== undefined && usesKind) {
+    const gib = o.memoryBytes / GiB
+    rows.push(gib < 8
+      ? { check: 'memory', status: 'warn', detail: `${gib.toFixed(1)} GiB (8 GiB recommended for ${c.workers + 1} nodes with monitoring)`, fix: 'give Docker more memory or set WORKERS=1', required: false }
+      : { check: 'memory', status: 'ok', detail: `${gib.toFixed(0)} GiB`, required: false })
+  }
+  return rows
+}
+
+export const doctorFailed = (rows: DoctorRow[]): boolean => rows.some((r) => r.required && r.status === 'fail')

@@ -1,0 +1,52 @@
+// Gather what doctor needs to judge: tool versions through the adapters, ports by binding, kernel limits.
+
+import fs from 'node:fs'
+import os from 'node:os'
+import type { Config } from '../config.mts'
+import { probePort } from '../ports.mts'
+import type { Runner } from '../run.mts'
+import { readState } from '../state.mts'
+import { dockerServer } from '../tools/docker.mts'
+import { fluxClientVersion } from '../tools/flux.mts'
+import { helmVersion } from '../tools/helm.mts'
+import { kindVersion } from '../tools/kind.mts'
+import { kubectlClientVersion } from '../tools/kubectl.mts'
+import type { Observations } from './evaluate.mts'
+
+function readInt(file: string): number | undefined {
+  try { return Number(fs.readFileSync(file, 'utf8').trim()) } catch { return undefined }
+}
+
+export async function observe(r: Runner, c: Config, stateDir: string, root: string): Promise<Observations> {
+  const state = readState(stateDir)
+  const wanted = c.provider === 'kind'
+    ? [
+        { label: 'REGISTRY_PORT', port: state.ports?.registry ?? c.registryPort, ours: state.registry?.createdByUs === true },
+        { label: 'INGRESS_HTTP_PORT', port: state.ports?.http ?? c.ingressHttpPort, ours: state.cluster?.createdByUs === true },
+        { label: 'INGRESS_HTTPS_PORT', port: state.ports?.https ?? c.ingressHttpsPort, ours: state.cluster?.createdByUs === true },
+      ]
+    : []
+  const [docker, kind, kubectl, helm, flux, ports] = await Promise.all([
+    dockerServer(r, 'doctor'),
+    kindVersion(r, 'doctor'),
+    kubectlClientVersion(r, 'doctor'),
+    helmVersion(r, 'doctor'),
+    fluxClientVersion(r, 'doctor'),
+    Promise.all(wanted.map(async (w) => {
+      const probe = await probePort(w.port)
+      // A port recorded as ours and busy is most likely held by our registry/cluster: not a conflict.
+      return { label: w.label, port: w.port, state: probe === 'busy' && w.ours ? 'ours' as const : probe }
+    })),
+  ])
+  const watches = readInt('/proc/sys/fs/inotify/max_user_watches')
+  const instances = readInt('/proc/sys/fs/inotify/max_user_instances')
+  let diskFreeBytes: number | undefined
+  try { const s = fs.statfsSync(root); diskFreeBytes = s.bavail * s.bsize } catch { /* unsupported fs */ }
+  return {
+    platform: process.platform,
+    docker, kind, kubectl, helm, flux, ports,
+    inotify: watches !== undefined && instances !== undefined ? { maxUserWatches: watches, maxUserInstances: instances } : undefined,
+    diskFreeBytes,
+    memoryBytes: os.totalmem(),
+  }
+}

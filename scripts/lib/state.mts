@@ -1,0 +1,59 @@
+// Local state that is not in the cluster (chosen host ports, effective kind config, last run report),
+// in one git-ignored folder. Writes are atomic (temp file + rename) so Ctrl-C never leaves half a file.
+
+import fs from 'node:fs'
+import path from 'node:path'
+
+export interface PortsState {
+  registry?: number
+  http?: number
+  https?: number
+}
+
+export interface PlatformState {
+  version: 1
+  clusterName?: string
+  provider?: string
+  ports?: PortsState
+  registry?: { name: string; image: string; port: number; createdByUs: boolean }
+  cluster?: { name: string; context: string; createdByUs: boolean; configHash?: string }
+  /** things up installed into an existing cluster, so down can remove exactly those */
+  installed?: { helmReleases: { name: string; namespace: string }[]; namespaces: string[]; flux: boolean }
+  image?: { repository: string; tag: string; sourceHash: string }
+  grafana?: { secretFile: string }
+  lastRun?: { command: string; at: string; ok: boolean; reportFile?: string }
+}
+
+export const emptyState = (): PlatformState => ({ version: 1 })
+
+export function stateDir(root: string, dir = '.platform'): string {
+  return path.resolve(root, dir)
+}
+
+export function readState(dir: string): PlatformState {
+  const file = path.join(dir, 'state.json')
+  try {
+    const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as PlatformState
+    return parsed.version === 1 ? parsed : emptyState()
+  } catch {
+    return emptyState()
+  }
+}
+
+export function writeFileAtomic(file: string, content: string, mode?: number): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true })
+  const tmp = `${file}.${process.pid}.tmp`
+  fs.writeFileSync(tmp, content, mode === undefined ? undefined : { mode })
+  fs.renameSync(tmp, file)
+}
+
+export function writeState(dir: string, state: PlatformState): void {
+  writeFileAtomic(path.join(dir, 'state.json'), `${JSON.stringify(state, null, 2)}\n`)
+}
+
+export function updateState(dir: string, change: (s: PlatformState) => void): PlatformState {
+  const s = readState(dir)
+  change(s)
+  writeState(dir, s)
+  return s
+}

@@ -1,0 +1,83 @@
+// npm test: type check, then every tests/**/*.test.mts in its own process (isolation: each file may start
+// servers and fake CLIs), a few at a time, ending with the line CI reads: `N passed, N failed`.
+// Usage: npm test [-- <path-filter>...] [--no-typecheck] [--verbose]
+import { spawn } from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+
+const root = path.resolve(import.meta.dirname, '..')
+const args = process.argv.slice(2)
+const verbose = args.includes('--verbose')
+const skipTypecheck = args.includes('--no-typecheck')
+const filters = args.filter((a) => !a.startsWith('--'))
+const concurrency = Number(process.env.TEST_CONCURRENCY ?? Math.max(2, Math.min(4, os.cpus().length + 1)))
+const FILE_TIMEOUT_MS = Number(process.env.TEST_FILE_TIMEOUT_MS ?? 240_000)
+
+const strip = (s) => s.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '')
+
+function findTests(dir) {
+  const out = []
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name)
+    if (e.isDirectory()) { if (e.name !== 'node_modules' && e.name !== 'fixtures') out.push(...findTests(p)) }
+    else if (e.name.endsWith('.test.mts')) out.push(p)
+  }
+  return out.sort()
+}
+
+function run(cmd, argv, timeoutMs) {
+  return new Promise((resolve) => {
+    const t0 = Date.now()
+    const child = spawn(cmd, argv, { cwd: root, env: { ...process.env, FORCE_COLOR: '0' }, stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    child.stdout.on('data', (d) => { out += d })
+    child.stderr.on('data', (d) => { out += d })
+    const timer = setTimeout(() => { out += `\n[test-runner] killed after ${timeoutMs / 1000}s\n`; child.kill('SIGKILL') }, timeoutMs)
+    child.on('close', (code, signal) => { clearTimeout(timer); resolve({ code, signal, out: strip(out), ms: Date.now() - t0 }) })
+  })
+}
+
+let passed = 0
+let failed = 0
+let skipped = 0
+const failures = []
+
+if (!skipTypecheck && filters.length === 0) {
+  const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc')
+  const r = await run(process.execPath, [tsc, '-p', 'tsconfig.json'], 300_000)
+  if (r.code === 0) { passed++; console.log(`✔ typecheck (${(r.ms / 1000).toFixed(1)}s)`) }
+  else { failed++; failures.push('typecheck'); console.log(`✖ typecheck\n${r.out}`) }
+}
+
+const files = findTests(path.join(root, 'tests')).filter((f) => filters.length === 0 || filters.some((flt) => f.includes(flt)))
+const queue = [...files]
+async function worker() {
+  for (let f = queue.shift(); f; f = queue.shift()) {
+    const rel = path.relative(root, f)
+    const r = await run(process.execPath, [f], FILE_TIMEOUT_MS)
+    const total = Number(/Total:\s+(\d+)/.exec(r.out)?.[1] ?? NaN)
+    const ok = Number(/Passed:\s+(\d+)/.exec(r.out)?.[1] ?? NaN)
+    const skip = Number(/Skipped:\s+(\d+)/.exec(r.out)?.[1] ?? 0)
+    if (Number.isNaN(total) || Number.isNaN(ok)) {
+      // crashed before uvu could summarise: count the file as one failure
+      failed++
+      failures.push(rel)
+      console.log(`✖ ${rel} (no test summary, exit ${r.code ?? r.signal})\n${r.out}`)
+      continue
+    }
+    passed += ok
+    failed += total - ok
+    skipped += skip
+    const bad = total - ok > 0 || r.code !== 0
+    if (bad && total - ok === 0) { failed++; }
+    if (bad) failures.push(rel)
+    console.log(`${bad ? '✖' : '✔'} ${rel}: ${ok}/${total} (${(r.ms / 1000).toFixed(1)}s)`)
+    if (bad || verbose) console.log(r.out)
+  }
+}
+await Promise.all(Array.from({ length: concurrency }, worker))
+
+if (failures.length) console.log(`\nFailed: ${failures.join(', ')}`)
+console.log(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`)
+process.exitCode = failed > 0 ? 1 : 0

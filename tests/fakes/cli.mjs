@@ -1,0 +1,80 @@
+// Entry of every fake CLI. Stateful (FAKE_STATE_DIR/state.json, under a lock), records argv to calls.jsonl,
+// applies injected faults (faults.json), then dispatches to tools/<tool>.mjs.
+import fs from 'node:fs'
+import path from 'node:path'
+
+const [tool, ...argv] = process.argv.slice(2)
+const dir = process.env.FAKE_STATE_DIR
+if (!dir) {
+  process.stderr.write(`fake ${tool}: FAKE_STATE_DIR is not set\n`)
+  process.exit(99)
+}
+const statePath = path.join(dir, 'state.json')
+const lockDir = path.join(dir, 'state.lock')
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
+
+async function lock() {
+  for (let i = 0; i < 2000; i++) {
+    try { fs.mkdirSync(lockDir); return } catch { await sleep(5) }
+  }
+  throw new Error('fake: could not take the state lock')
+}
+const unlock = () => { try { fs.rmdirSync(lockDir) } catch { /* gone */ } }
+
+function readStdin() {
+  if (process.stdin.isTTY) return ''
+  try { return fs.readFileSync(0, 'utf8') } catch { return '' }
+}
+
+const joined = argv.join(' ')
+const matches = (f) => f.tool === tool && (f.match === undefined || (f.match instanceof Array ? f.match.every((m, i) => argv[i] === m) : joined.includes(f.match)))
+
+async function main() {
+  const needsStdin = argv.includes('-') || argv.includes('-f-') || argv.includes('--filename=-') || (tool === 'docker' && argv[0] === 'exec' && argv.includes('-i'))
+  const stdin = needsStdin ? readStdin() : ''
+  await lock()
+  let state
+  let result
+  let fault
+  try {
+    state = fs.existsSync(statePath) ? JSON.parse(fs.readFileSync(statePath, 'utf8')) : {}
+    fs.appendFileSync(path.join(dir, 'calls.jsonl'), `${JSON.stringify({ tool, argv, t: Date.now() })}\n`)
+    const faults = state.faults ?? []
+    fault = faults.find(matches)
+    if (fault) {
+      if (fault.times !== undefined) {
+        fault.times -= 1
+        if (fault.times <= 0) state.faults = faults.filter((f) => f !== fault)
+      }
+      result = { code: fault.exitCode ?? 1, stdout: fault.stdout ?? '', stderr: fault.stderr ?? '' }
+      if (!fault.passthrough) fs.writeFileSync(statePath, JSON.stringify(state, null, 2))
+    }
+    if (!fault || fault.passthrough) {
+      const mod = await import(`./tools/${tool}.mjs`)
+      result = await mod.default({ argv, state, stdin, env: process.env, dir })
+      fs.writeFileSync(statePath, JSON.stringify(state, null, 2))
+      if (fault?.passthrough) result = { ...result, code: fault.exitCode ?? 1, stderr: fault.stderr ?? result.stderr }
+    }
+  } finally {
+    unlock()
+  }
+  if (fault?.hang) {
+    // Simulates a call that never returns (a stuck wait); the caller's timeout must kill us.
+    process.on('SIGTERM', () => process.exit(143))
+    setInterval(() => {}, 1 << 30)
+    return
+  }
+  if (fault?.delayMs) await sleep(fault.delayMs)
+  if (result.stdout) process.stdout.write(result.stdout)
+  if (result.stderr) process.stderr.write(result.stderr)
+  if (result.then) {
+    // Long-running part (port-forward, watch): runs without the state lock held.
+    await result.then()
+  }
+  process.exitCode = result.code ?? 0
+}
+
+main().catch((e) => {
+  process.stderr.write(`fake ${tool}: internal error: ${e.stack ?? e}\n`)
+  process.exit(98)
+})

@@ -1,0 +1,3 @@
+// Extra fake-kubectl subcommands, one module each: add a line per subcommand.
+export default {
+}

@@ -1,0 +1,95 @@
+import net from 'node:net'
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { loadConfig, loadVersions } from '../../scripts/lib/config.mts'
+import { doctorFailed, evaluateDoctor, type Observations } from '../../scripts/lib/doctor/evaluate.mts'
+import { fakeEnv } from '../helpers/fakes.mts'
+import { runScript } from '../helpers/proc.mts'
+import { freePort } from '../../scripts/lib/ports.mts'
+
+const versions = loadVersions()
+const base = (): Observations => ({
+  platform: 'linux',
+  docker: { reachable: true, serverVersion: '28.2.2', clientVersion: '28.2.2' },
+  kind: 'v0.30.0', kubectl: 'v1.34.1', helm: 'v3.19.0', flux: 'v2.7.2',
+  ports: [{ label: 'REGISTRY_PORT', port: 5001, state: 'free' }],
+  inotify: { maxUserWatches: 524288, maxUserInstances: 512 },
+  diskFreeBytes: 100 * 1024 ** 3, memoryBytes: 16 * 1024 ** 3,
+})
+const cfg = (env: NodeJS.ProcessEnv = {}) => loadConfig({ env, envFile: '/nonexistent' })
+
+test('a complete machine passes', () => {
+  const rows = evaluateDoctor(base(), cfg(), versions)
+  assert.is(doctorFailed(rows), false)
+  assert.ok(rows.every((r) => r.status === 'ok'), JSON.stringify(rows.filter((r) => r.status !== 'ok')))
+})
+
+test('kind too old for containerd 2.x registry wiring fails with an install hint', () => {
+  const rows = evaluateDoctor({ ...base(), kind: 'v0.23.0' }, cfg(), versions)
+  const kind = rows.find((r) => r.check === 'kind')!
+  assert.is(kind.status, 'fail')
+  assert.match(kind.detail, 'older than v0.27.0')
+  assert.match(kind.fix ?? '', 'kind')
+  assert.ok(doctorFailed(rows))
+})
+
+test('kind and docker are not required for an existing cluster; flux not for FLUX_MODE=none', () => {
+  const o = { ...base(), kind: undefined, flux: undefined, docker: { reachable: false, error: 'no daemon' } }
+  const rows = evaluateDoctor(o, cfg({ PLATFORM_PROVIDER: 'existing', KUBE_CONTEXT: 'prod', FLUX_MODE: 'none' }), versions)
+  assert.is(doctorFailed(rows), false)
+})
+
+test('busy port: a warning under auto policy, a failure under strict; AirPlay named for 5000 on macOS', () => {
+  const o = { ...base(), platform: 'darwin' as const, ports: [{ label: 'REGISTRY_PORT', port: 5000, state: 'busy' as const }] }
+  const auto = evaluateDoctor(o, cfg({ REGISTRY_PORT: '5000' }), versions).find((r) => r.check === 'port 5000')!
+  assert.is(auto.status, 'warn')
+  assert.match(auto.detail, 'AirPlay')
+  const strict = evaluateDoctor(o, cfg({ REGISTRY_PORT: '5000', PORT_POLICY: 'strict' }), versions)
+  assert.ok(doctorFailed(strict))
+})
+
+test('low inotify limits and kubectl skew produce warnings with fixes', () => {
+  const rows = evaluateDoctor({ ...base(), inotify: { maxUserWatches: 8192, maxUserInstances: 128 }, kubectl: 'v1.30.2' }, cfg(), versions)
+  assert.match(rows.find((r) => r.check === 'inotify')!.fix ?? '', 'max_user_watches=524288')
+  assert.is(rows.find((r) => r.check === 'kubectl skew')!.status, 'warn')
+})
+
+test('doctor command: missing kind/helm/flux are reported clearly, exit 3, no stack trace', async () => {
+  const f = fakeEnv()
+  try {
+    // hide the fakes for kind/helm/flux by pointing PATH at a bin dir with only docker and kubectl
+    const fs = await import('node:fs')
+    const path = await import('node:path')
+    const bin = path.join(f.dir, 'bin')
+    fs.mkdirSync(bin)
+    for (const t of ['docker', 'kubectl']) fs.symlinkSync(path.join(process.cwd(), 'tests', 'fakes', 'bin', t), path.join(bin, t))
+    const env = { ...f.env, PATH: `${bin}:${path.dirname(process.execPath)}:/usr/bin:/bin` }
+    const r = await runScript('doctor', [], { env })
+    assert.is(r.code, 3, r.stderr)
+    for (const t of ['kind', 'helm', 'flux']) assert.match(r.stdout, new RegExp(`^${t}\\s+FAIL\\s+not found on PATH`, 'm'))
+    assert.match(r.stdout, /^docker\s+ok/m)
+    assert.match(r.stderr, 'not ready: kind, helm, flux')
+    assert.not.match(r.stderr, /\n\s+at /)
+  } finally {
+    f.cleanup()
+  }
+})
+
+test('doctor --json reports a busy port it really probed', async () => {
+  const f = fakeEnv()
+  const port = await freePort()
+  const srv = net.createServer().listen(port, '127.0.0.1')
+  try {
+    const r = await runScript('doctor', ['--json'], { env: { ...f.env, REGISTRY_PORT: String(port), PORT_POLICY: 'strict' } })
+    const out = JSON.parse(r.stdout)
+    const row = out.rows.find((x: { check: string }) => x.check === `port ${port}`)
+    assert.is(row.status, 'fail')
+    assert.is(out.ok, false)
+    assert.is(r.code, 3)
+  } finally {
+    srv.close()
+    f.cleanup()
+  }
+})
+
+test.run()

@@ -1,0 +1,65 @@
+// The fake kubectl behaves like the real one where the scripts depend on it.
+import { spawnSync } from 'node:child_process'
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { fakeEnv } from '../helpers/fakes.mts'
+
+const world = () => fakeEnv({ kube: { currentContext: 'kind-platform', contexts: { 'kind-platform': { server: '127.0.0.1:6443' }, 'prod-eks': { reachable: false, server: 'prod.example:443' } }, objects: {} } })
+const k = (env: NodeJS.ProcessEnv, args: string[], input?: string) => spawnSync('kubectl', args, { env, input, encoding: 'utf8' })
+
+test('apply, get, wait and delete round-trip like the API server', () => {
+  const f = world()
+  try {
+    let r = k(f.env, ['--context', 'kind-platform', 'apply', '-f', '-'], 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: apps}\n')
+    assert.is(r.status, 1)
+    assert.match(r.stderr, 'namespaces "apps" not found')
+    r = k(f.env, ['--context', 'kind-platform', 'apply', '-f', '-'], 'apiVersion: v1\nkind: Namespace\nmetadata: {name: apps}\n---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: apps, namespace: apps}\n')
+    assert.is(r.status, 0, r.stderr)
+    assert.match(r.stdout, 'namespace/apps created')
+    r = k(f.env, ['--context', 'kind-platform', 'wait', 'kustomization/apps', '-n', 'apps', '--for=condition=Ready', '--timeout=1s'])
+    assert.match(r.stdout, 'condition met')
+    r = k(f.env, ['--context', 'kind-platform', 'get', 'ns', 'apps', '-o', 'json'])
+    assert.is(JSON.parse(r.stdout).metadata.name, 'apps')
+    r = k(f.env, ['--context', 'kind-platform', 'delete', 'namespace', 'apps'])
+    assert.match(r.stdout, 'namespace "apps" deleted')
+    r = k(f.env, ['--context', 'kind-platform', 'get', 'ks', '-n', 'apps', '-o', 'json'])
+    assert.equal(JSON.parse(r.stdout).items, [])
+    r = k(f.env, ['--context', 'prod-eks', 'get', 'ns'])
+    assert.match(r.stderr, 'was refused')
+    assert.is(f.calls('kubectl').length, 7)
+  } finally {
+    f.cleanup()
+  }
+})
+
+test('stuck objects time out in wait; injected faults fail N times then recover', () => {
+  const f = world()
+  try {
+    f.setState((s) => { s.kube.stuck = [{ kind: 'HelmRelease', name: 'grafana' }] })
+    k(f.env, ['--context', 'kind-platform', 'apply', '-f', '-'], 'apiVersion: v1\nkind: Namespace\nmetadata: {name: m}\n---\napiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: grafana, namespace: m}\n')
+    const r = k(f.env, ['--context', 'kind-platform', 'wait', 'helmrelease/grafana', '-n', 'm', '--for=condition=Ready'])
+    assert.is(r.status, 1)
+    assert.match(r.stderr, 'timed out waiting for the condition on helmreleases.helm.toolkit.fluxcd.io/grafana')
+    f.inject({ tool: 'kubectl', match: 'get ns', exitCode: 1, stderr: 'Unable to connect to the server: EOF\n', times: 1 })
+    assert.is(k(f.env, ['--context', 'kind-platform', 'get', 'ns']).status, 1)
+    assert.is(k(f.env, ['--context', 'kind-platform', 'get', 'ns']).status, 0)
+  } finally {
+    f.cleanup()
+  }
+})
+
+test('kustomize builds are delegated to the real kubectl', () => {
+  const f = world()
+  try {
+    const dir = f.dir + '/k'
+    spawnSync('mkdir', ['-p', dir])
+    spawnSync('sh', ['-c', `printf 'resources: [cm.yaml]\\n' > ${dir}/kustomization.yaml; printf 'apiVersion: v1\\nkind: ConfigMap\\nmetadata: {name: x}\\n' > ${dir}/cm.yaml`])
+    const r = k(f.env, ['kustomize', dir])
+    assert.is(r.status, 0, r.stderr)
+    assert.match(r.stdout, 'name: x')
+  } finally {
+    f.cleanup()
+  }
+})
+
+test.run()
