@@ -207,7 +207,8 @@ export async function runCommand<F extends FlagValues>(spec: CommandSpec<F>, opt
       code = typeof result === 'number' ? result : EXIT.ok
     }
   } catch (e) {
-    code = reportError(e, verboseRequested)
+    // After Ctrl-C the SIGINT handler owns the exit; the aborted work's error is expected noise.
+    code = finished ? EXIT.interrupted : reportError(e, verboseRequested)
   }
   if (finished) return EXIT.interrupted
   finished = true
