@@ -1,6 +1,7 @@
 // enquirer prompts, only ever on a terminal. Without one, the answer must come from a flag:
 // enquirer hangs on an open empty pipe and exits silently on a closed stdin, so we never reach it there.
 
+import readline from 'node:readline'
 import Enquirer from 'enquirer'
 import { EXIT, InterruptedError, StepError } from './errors.mts'
 
@@ -24,10 +25,25 @@ function needFlag(p: PromptBase): never {
   })
 }
 
+// enquirer 2.4.1 on Node 24: Ctrl-C makes enquirer's own readline interface close itself (no SIGINT listener),
+// then enquirer calls pause() on it, which throws ERR_USE_AFTER_CLOSE and crashes the process with a stack
+// trace. A no-op SIGINT listener keeps the interface open so enquirer's own Ctrl-C handling (cancel) runs.
+// Patched only while a prompt is open.
+function withSigintSafeReadline<T>(fn: () => Promise<T>): Promise<T> {
+  const rl = readline as unknown as { createInterface: (...a: unknown[]) => readline.Interface }
+  const original = rl.createInterface
+  rl.createInterface = (...a: unknown[]) => {
+    const iface = original.apply(readline, a)
+    iface.on('SIGINT', () => {})
+    return iface
+  }
+  return fn().finally(() => { rl.createInterface = original })
+}
+
 // enquirer rejects with an empty string (not an Error) when the user presses Ctrl-C or Esc.
 async function ask<T>(step: string, question: Record<string, unknown>): Promise<T> {
   try {
-    const answers = (await Enquirer.prompt({ name: 'value', stdout: process.stderr, ...question } as never)) as { value: T }
+    const answers = (await withSigintSafeReadline(() => Enquirer.prompt({ name: 'value', stdout: process.stderr, ...question } as never))) as { value: T }
     return answers.value
   } catch (e) {
     if (e === '' || e === undefined) throw new InterruptedError(step)
