@@ -1,0 +1,121 @@
+// Reading the offline input: YAML files, directories of YAML, and Kustomize directories.
+//
+// - a file: every YAML document in it;
+// - a directory with a kustomization.yaml at its root: rendered (`kubectl kustomize`), like Flux would;
+// - any other directory: searched recursively for *.yaml / *.yml. A sub-directory that holds a
+//   kustomization is rendered as one unit instead of being read file by file (its files are patches and
+//   bases, not objects) - unless another kustomization found in the same walk uses it as a resource
+//   (apps/base is rendered through apps/overlays/<env>, not on its own).
+// Rendering is injected (`render`), so this module does no process I/O and tests can stub it.
+
+import fs from 'node:fs'
+import path from 'node:path'
+import { parseAllDocuments, parse as parseYaml } from 'yaml'
+import type { SourcedObject } from './objects.mts'
+
+export type Render = (dir: string) => Promise<string>
+
+export class LoadError extends Error {
+  readonly file: string
+  constructor(file: string, message: string) {
+    super(`${file}: ${message}`)
+    this.name = 'LoadError'
+    this.file = file
+  }
+}
+
+const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization']
+const SKIP_DIRS = new Set(['node_modules', '.git', '.platform'])
+
+export function kustomizationFile(dir: string): string | undefined {
+  for (const f of KUSTOMIZATION_FILES) {
+    const p = path.join(dir, f)
+    if (fs.existsSync(p)) return p
+  }
+  return undefined
+}
+
+/** Every document of a YAML text as an object, with `file#index` as its source. */
+export function parseYamlDocuments(text: string, file: string): SourcedObject[] {
+  const out: SourcedObject[] = []
+  parseAllDocuments(text).forEach((doc, i) => {
+    if (doc.errors.length > 0) throw new LoadError(file, `YAML document ${i + 1}: ${doc.errors[0]?.message.split('\n')[0] ?? 'invalid'}`)
+    const obj = doc.toJS({ maxAliasCount: 100 }) as unknown
+    if (obj !== null && obj !== undefined) out.push({ obj, source: `${file}#${i + 1}` })
+  })
+  return out
+}
+
+/** Directories a kustomization pulls in as resources/bases/components (absolute paths). */
+function referencedDirs(kfile: string): string[] {
+  let k: unknown
+  try {
+    k = parseYaml(fs.readFileSync(kfile, 'utf8'))
+  } catch {
+    return []
+  }
+  if (typeof k !== 'object' || k === null) return []
+  const rec = k as Record<string, unknown>
+  const refs = [rec.resources, rec.bases, rec.components].flatMap((v) => (Array.isArray(v) ? v : [])).filter((v): v is string => typeof v === 'string' && !v.includes('://'))
+  const base = path.dirname(kfile)
+  return refs.map((r) => path.resolve(base, r)).filter((p) => fs.existsSync(p) && fs.statSync(p).isDirectory())
+}
+
+interface Walk {
+  files: string[]
+  kustomizations: string[]
+}
+
+function walk(dir: string, acc: Walk): void {
+  if (kustomizationFile(dir)) {
+    acc.kustomizations.push(dir)
+    return
+  }
+  const entries = fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))
+  for (const e of entries) {
+    if (e.name.startsWith('.') || SKIP_DIRS.has(e.name)) continue
+    const p = path.join(dir, e.name)
+    if (e.isDirectory()) walk(p, acc)
+    else if (e.isFile() && /\.ya?ml$/i.test(e.name)) acc.files.push(p)
+  }
+}
+
+export interface LoadOptions {
+  render?: Render
+  /** base for the relative file names shown in messages (default: cwd) */
+  cwd?: string
+}
+
+export async function loadInputs(inputs: readonly string[], options: LoadOptions = {}): Promise<SourcedObject[]> {
+  const cwd = options.cwd ?? process.cwd()
+  const rel = (p: string) => path.relative(cwd, p) || '.'
+  const files: string[] = []
+  const kustomizations: string[] = []
+  for (const input of inputs) {
+    const abs = path.resolve(cwd, input)
+    if (!fs.existsSync(abs)) throw new LoadError(input, 'no such file or directory')
+    if (fs.statSync(abs).isDirectory()) {
+      const acc: Walk = { files: [], kustomizations: [] }
+      walk(abs, acc)
+      files.push(...acc.files)
+      // a kustomization used by another one in the same walk is rendered through that one only
+      const used = new Set(acc.kustomizations.flatMap((k) => referencedDirs(kustomizationFile(k) as string)))
+      kustomizations.push(...acc.kustomizations.filter((k) => !used.has(k)))
+    } else {
+      files.push(abs)
+    }
+  }
+  const out: SourcedObject[] = []
+  for (const f of files) out.push(...parseYamlDocuments(fs.readFileSync(f, 'utf8'), rel(f)))
+  for (const k of kustomizations) {
+    if (!options.render) throw new LoadError(rel(k), 'is a Kustomize directory, and rendering is not available here')
+    const text = await options.render(k)
+    out.push(...parseYamlDocuments(text, `${rel(k)} (kustomize)`))
+  }
+  return out
+}
+
+/** What `--repo` checks: the repository's GitOps content that can hold workloads and policies. */
+export function repoInputs(root: string): string[] {
+  return ['apps', 'infrastructure'].map((d) => path.join(root, d)).filter((d) => fs.existsSync(d))
+}
