@@ -1,0 +1,288 @@
+// validate, end to end: discover the GitOps files, check every kustomization's paths, build each one (through an
+// injected builder: `kubectl kustomize` with Flux's options and origin annotations), then check every rendered
+// object: schema, unknown fields, names, Flux durations, references, workload policy; plus kind configs.
+// Every problem names the source file it comes from, the object and the field.
+
+import fs from 'node:fs'
+import path from 'node:path'
+import YAML from 'yaml'
+import { indexCrds, crdKey, validateAgainstCrd } from './crd.mts'
+import { discover } from './discover.mts'
+import { createFieldChecker, type FieldChecker } from './fields.mts'
+import { isKindConfig, kindConfigFindings } from './kind-config.mts'
+import { checkRefs, kustomizationRefs, KustomizationParseError, readKustomization, type KustomizationFile } from './kustomization-file.mts'
+import { objectFindings } from './object-checks.mts'
+import { takeOrigin } from './origin.mts'
+import { workloadFindings } from './policy.mts'
+import { referenceFindings } from './references.mts'
+import { loadModel, type KindModel } from './schema.mts'
+import { objectId, type Problem, type Severity, type SourcedObject } from './types.mts'
+
+export interface BuildResult {
+  ok: boolean
+  stdout: string
+  stderr: string
+  /** directory the origin annotations' relative paths start from */
+  originBase: string
+}
+
+export type Builder = (dir: string) => Promise<BuildResult>
+
+export interface ValidateOptions {
+  root: string
+  build: Builder
+  /** parallel builds (default 2) */
+  concurrency?: number
+  onBuildDone?(done: number, total: number, dir: string): void
+}
+
+export interface SkippedFile {
+  file: string
+  reason: string
+}
+
+export interface ValidateResult {
+  root: string
+  problems: Problem[]
+  skipped: SkippedFile[]
+  counts: {
+    yamlFiles: number
+    kustomizations: number
+    builds: number
+    buildsFailed: number
+    objects: number
+    standaloneObjects: number
+    kindConfigs: number
+    errors: number
+    warnings: number
+  }
+  /** whether unknown fields were checked (needs the typescript package) */
+  unknownFieldCheck: boolean
+  elapsedMs: number
+}
+
+interface ParsedYaml { file: string; docs: unknown[]; error?: { message: string; line?: number } }
+
+function parseYamlFile(file: string): ParsedYaml {
+  const text = fs.readFileSync(file, 'utf8')
+  const docs: unknown[] = []
+  for (const d of YAML.parseAllDocuments(text, { prettyErrors: true })) {
+    const err = d.errors[0]
+    if (err) return { file, docs, error: { message: err.message.split('\n')[0]!, ...(err.linePos?.[0] ? { line: err.linePos[0].line } : {}) } }
+    docs.push(d.toJS())
+  }
+  return { file, docs }
+}
+
+const isK8sObject = (d: unknown): d is Record<string, any> =>
+  !!d && typeof d === 'object' && !Array.isArray(d) && typeof (d as any).apiVersion === 'string' && typeof (d as any).kind === 'string'
+
+export async function pool<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0
+  const workers = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, async () => {
+    while (next < items.length) {
+      const item = items[next++]!
+      await fn(item)
+    }
+  })
+  await Promise.all(workers)
+}
+
+/** First meaningful line(s) of kustomize's error output, without klog prefixes. */
+export function summarizeBuildError(stderr: string): string {
+  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean)
+  const text = lines.map((l) => l.replace(/^E\d{4} [\d:.]+\s+\d+ \S+\] "command failed" err=/, '').replace(/^error: /, '')).join(' ')
+  return text.replace(/^"(.*)"$/, '$1').slice(0, 600) || 'kustomize build failed'
+}
+
+export async function validateRepo(opts: ValidateOptions): Promise<ValidateResult> {
+  const t0 = Date.now()
+  const root = path.resolve(opts.root)
+  const rel = (f: string) => path.relative(root, f).split(path.sep).join('/') || '.'
+  const problems: Problem[] = []
+  const skipped: SkippedFile[] = []
+  const problem = (p: Omit<Problem, 'severity'> & { severity?: Severity }) => problems.push({ severity: 'error', ...p })
+
+  const found = discover(root)
+
+  // 1. every YAML file parses
+  const parsed = new Map<string, ParsedYaml>()
+  for (const f of found.yamlFiles) {
+    const p = parseYamlFile(f)
+    parsed.set(f, p)
+    if (p.error) problem({ rule: 'yaml', file: rel(f), ...(p.error.line ? { field: `line ${p.error.line}` } : {}), message: `not valid YAML: ${p.error.message}` })
+  }
+
+  // 2. kustomization files: their paths exist; which files they consume; which kustomizations are bases of others
+  const kfiles = new Map<string, KustomizationFile>()
+  const consumed = new Set<string>()
+  const children = new Map<string, Set<string>>()
+  const refBroken = new Set<string>()
+  const referencedDirs = new Set<string>()
+  for (const dir of found.kustomizations) {
+    let k: KustomizationFile | undefined
+    try { k = readKustomization(dir) } catch (e) {
+      if (e instanceof KustomizationParseError) { refBroken.add(dir); consumed.add(e.file); if (!parsed.get(e.file)?.error) problem({ rule: 'kustomize/file', file: rel(e.file), message: e.message }) ; continue }
+      throw e
+    }
+    if (!k) continue
+    kfiles.set(dir, k)
+    consumed.add(k.file)
+    const refs = kustomizationRefs(k)
+    const kids = new Set<string>()
+    for (const r of refs) {
+      if ((r.role === 'resource' || r.role === 'component') && fs.existsSync(r.abs) && fs.statSync(r.abs).isDirectory()) { kids.add(r.abs); referencedDirs.add(r.abs) }
+      else consumed.add(r.abs)
+    }
+    children.set(dir, kids)
+    for (const { ref, message } of checkRefs(refs)) {
+      refBroken.add(dir)
+      problem({ rule: 'kustomize/path', file: rel(k.file), field: ref.field, message })
+    }
+  }
+
+  // 3. build every kustomization (components cannot be built alone; bases are built too, to pin errors on them)
+  const buildable = [...kfiles.values()].filter((k) => k.kind === 'Kustomization' && !refBroken.has(k.dir)).map((k) => k.dir)
+  const outputs = new Map<string, SourcedObject[]>()
+  const buildErrors = new Map<string, string>()
+  let done = 0
+  await pool(buildable, opts.concurrency ?? 2, async (dir) => {
+    const res = await opts.build(dir)
+    done++
+    opts.onBuildDone?.(done, buildable.length, dir)
+    if (!res.ok) { buildErrors.set(dir, summarizeBuildError(res.stderr || res.stdout)); return }
+    const objs: SourcedObject[] = []
+    const kfile = kfiles.get(dir)!.file
+    try {
+      for (const d of YAML.parseAllDocuments(res.stdout)) {
+        const doc = d.toJS() as unknown
+        if (!isK8sObject(doc)) continue
+        const origin = takeOrigin(doc, res.originBase, kfile)
+        objs.push({ doc, file: origin.file, patchedBy: origin.patchedBy, build: dir })
+      }
+    } catch (e) {
+      buildErrors.set(dir, `could not read kustomize output: ${(e as Error).message}`)
+      return
+    }
+    outputs.set(dir, objs)
+  })
+  // a failure that is only the echo of a broken base is reported once, at the base
+  const brokenBelow = (dir: string, seen = new Set<string>()): boolean => {
+    for (const c of children.get(dir) ?? []) {
+      if (seen.has(c)) continue
+      seen.add(c)
+      if (refBroken.has(c) || buildErrors.has(c) || brokenBelow(c, seen)) return true
+    }
+    return false
+  }
+  for (const [dir, message] of buildErrors) {
+    if (!brokenBelow(dir)) problem({ rule: 'kustomize/build', file: rel(kfiles.get(dir)!.file), message })
+  }
+
+  // 4. the objects to judge: builds of kustomizations no other kustomization includes (what Flux applies),
+  //    plus manifests outside any kustomization (Flux applies a plain directory as is)
+  const rootDirs = buildable.filter((d) => !referencedDirs.has(d))
+  const objects: SourcedObject[] = rootDirs.flatMap((d) => outputs.get(d) ?? [])
+  let standaloneObjects = 0
+  let kindConfigs = 0
+  for (const [file, p] of parsed) {
+    if (p.error || consumed.has(file)) continue
+    const docs = p.docs.filter((d) => d !== null && d !== undefined)
+    const kinds = docs.filter(isKindConfig) as Record<string, any>[]
+    for (const d of kinds) {
+      kindConfigs++
+      for (const f of kindConfigFindings(d)) problem({ rule: f.rule, file: rel(file), object: { apiVersion: String(d.apiVersion), kind: 'Cluster', name: String(d.name ?? 'kind') }, field: f.field, message: f.message })
+    }
+    const objs = docs.filter((d) => isK8sObject(d) && !isKindConfig(d)) as Record<string, any>[]
+    if (objs.length === 0) {
+      if (kinds.length === 0) skipped.push({ file: rel(file), reason: 'not a Kubernetes manifest' })
+      continue
+    }
+    if (kfiles.has(path.dirname(file))) {
+      problem({ severity: 'warning', rule: 'kustomize/unused-file', file: rel(file), message: `not listed in ${rel(kfiles.get(path.dirname(file))!.file)}, so Flux never applies it` })
+      continue
+    }
+    for (const doc of objs) { objects.push({ doc, file, patchedBy: [], build: file }); standaloneObjects++ }
+  }
+
+  // 5. per-object checks
+  const crds = indexCrds([...objects, ...[...outputs.values()].flat()].map((o) => o.doc))
+  const models = new Map<string, KindModel | undefined>()
+  for (const o of objects) {
+    const key = crdKey(o.doc.apiVersion, o.doc.kind)
+    if (!models.has(key)) models.set(key, await loadModel(o.doc.apiVersion, o.doc.kind))
+  }
+  const dts = [...models.values()].map((m) => m?.dts).filter((d): d is string => !!d)
+  const fields: FieldChecker | undefined = dts.length ? await createFieldChecker(dts) : undefined
+
+  const objectProblem = (o: SourcedObject, rule: string, field: string | undefined, message: string, severity: Severity = 'error') =>
+    problem({
+      severity,
+      rule,
+      file: rel(o.file),
+      object: objectId(o.doc),
+      ...(field ? { field } : {}),
+      message,
+      ...(o.patchedBy.length ? { patchedBy: o.patchedBy.map(rel) } : {}),
+    })
+
+  for (const o of objects) {
+    const key = crdKey(o.doc.apiVersion, o.doc.kind)
+    const model = models.get(key)
+    const crd = crds.get(key)
+    if (model) {
+      for (const e of model.validate(o.doc)) objectProblem(o, 'schema', e.field || undefined, e.message)
+      if (fields && model.dts) for (const u of fields.check(o.doc, model.dts, o.doc.kind)) objectProblem(o, 'schema/unknown-field', u.field, u.message)
+    } else if (crd) {
+      for (const e of validateAgainstCrd(o.doc, crd)) objectProblem(o, 'schema', e.field || undefined, e.message)
+    } else {
+      objectProblem(o, 'schema/unknown-kind', 'apiVersion', `no schema for ${o.doc.apiVersion} ${o.doc.kind}: not a built-in, Flux, Gateway API or Prometheus Operator kind, and no CustomResourceDefinition for it in the repository`)
+    }
+    for (const f of objectFindings(o.doc)) objectProblem(o, f.rule, f.field, f.message)
+    for (const f of workloadFindings(o.doc)) objectProblem(o, f.rule, f.field, f.message)
+  }
+
+  // 6. references across everything the repository renders
+  for (const f of referenceFindings(objects, root)) objectProblem(f.object, f.rule, f.field, f.message, f.severity ?? 'error')
+
+  // 7. a kustomization under infrastructure/ or apps/ that no Flux Kustomization points at is never deployed
+  const fluxPaths = new Set(objects.filter((o) => o.doc.kind === 'Kustomization' && String(o.doc.apiVersion).startsWith('kustomize.toolkit.fluxcd.io/') && typeof o.doc.spec?.path === 'string').map((o) => path.resolve(root, o.doc.spec.path)))
+  for (const d of rootDirs) {
+    const top = rel(d).split('/')[0]
+    if ((top === 'infrastructure' || top === 'apps') && !fluxPaths.has(d)) {
+      problem({ severity: 'warning', rule: 'flux/unreferenced', file: rel(kfiles.get(d)!.file), message: 'no Flux Kustomization in the repository has this directory as spec.path, so it is never deployed' })
+    }
+  }
+
+  const unique = dedupe(problems)
+  return {
+    root,
+    problems: unique,
+    skipped,
+    counts: {
+      yamlFiles: found.yamlFiles.length,
+      kustomizations: kfiles.size,
+      builds: buildable.length,
+      buildsFailed: buildErrors.size,
+      objects: objects.length,
+      standaloneObjects,
+      kindConfigs,
+      errors: unique.filter((p) => p.severity === 'error').length,
+      warnings: unique.filter((p) => p.severity === 'warning').length,
+    },
+    unknownFieldCheck: fields !== undefined || dts.length === 0,
+    elapsedMs: Date.now() - t0,
+  }
+}
+
+function dedupe(problems: Problem[]): Problem[] {
+  const seen = new Set<string>()
+  const out: Problem[] = []
+  for (const p of problems) {
+    const key = JSON.stringify([p.severity, p.rule, p.file, p.object, p.field, p.message])
+    if (seen.has(key)) continue
+    seen.add(key)
+    out.push(p)
+  }
+  return out.sort((a, b) => a.file.localeCompare(b.file) || (a.severity === b.severity ? 0 : a.severity === 'error' ? -1 : 1))
+}
