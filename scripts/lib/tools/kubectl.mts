@@ -46,3 +46,10 @@ export async function kustomizeBuildWithOrigins(r: Runner, dir: string, step = '
     fs.rmSync(wrapperDir, { recursive: true, force: true })
   }
 }
+
+/** `kubectl get hpa <name> -o json` (read-only). nothrow: a poller shows why it failed instead of stopping. */
+export async function getHpaJson(r: Runner, context: string, namespace: string, name: string, step = 'hpa'): Promise<{ ok: boolean; json: string; error: string }> {
+  const res = await r.run('kubectl', ['--context', context, '-n', namespace, 'get', 'hpa', name, '-o', 'json'], { step, nothrow: true, timeoutMs: 10_000 })
+  const error = res.ok ? '' : (res.stderr.trim().split('\n').filter(Boolean).at(-1) ?? `exit ${res.exitCode}`)
+  return { ok: res.ok, json: res.stdout, error }
+}
