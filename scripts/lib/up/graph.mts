@@ -80,7 +80,7 @@ export async function runGraph(phases: Phase[], ctx: UpContext, selected: Set<st
     }
     const t0 = Date.now()
     return ctx.ui.step(p.title, async (s) => {
-      const outcome = await p.run(ctx)
+      const outcome = await p.run(ctx, s)
       if (outcome?.note) s.note(`${p.title}: ${outcome.note}`)
       return outcome
     }).then((outcome) => {

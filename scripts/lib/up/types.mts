@@ -2,6 +2,7 @@
 
 import type { Context, FlagValues } from '../cli.mts'
 import type { PlatformState } from '../state.mts'
+import type { StepHandle } from '../ui.mts'
 
 export interface UpFlags extends FlagValues {
   yes: boolean
@@ -21,6 +22,12 @@ export interface Facts {
   nodes?: string[]
   /** the demo app image as pods pull it, e.g. kind-registry:5000/demo:3f2a9c1d */
   image?: { ref: string; tag: string; built: boolean }
+  /** Flux facts for later phases and the summary: mode, what the wait starts from, whether anything was pushed */
+  flux?: { mode: 'oci' | 'git' | 'none'; roots: string[]; pushed: boolean; revision?: string }
+  /** where the Grafana admin credentials are (a file path, never the password) */
+  grafana?: { user: string; passwordFile: string }
+  /** add-ons installed with helm by the addons phase, and which of them changed */
+  helm?: { releases: string[]; changed: string[] }
   /** set by phases that changed something; a converged re-run leaves it empty */
   changed: string[]
   /** free-form notes for the summary (URLs, credentials location) */
@@ -46,5 +53,6 @@ export interface Phase {
   needs: string[]
   /** return a reason string to skip this phase for this configuration */
   skipWhen?: (ctx: UpContext) => string | false
-  run(ctx: UpContext): Promise<PhaseOutcome | void>
+  /** `step` updates the live progress text of this phase (ui.step handle) */
+  run(ctx: UpContext, step?: StepHandle): Promise<PhaseOutcome | void>
 }
