@@ -1,10 +1,96 @@
 // flux CLI adapter. Only this file runs `flux`.
 
-import type { Runner } from '../run.mts'
+import { EXIT, StepError } from '../errors.mts'
+import { INSTALL_HINTS, type Runner } from '../run.mts'
 
 /** `flux version --client` prints "flux: v2.7.2". */
 export async function fluxClientVersion(r: Runner, step = 'flux'): Promise<string | undefined> {
   const res = await r.run('flux', ['version', '--client'], { step, nothrow: true, timeoutMs: 10_000 })
   if (!res.ok) return undefined
   return /v\d+\.\d+\.\d+\S*/.exec(res.stdout)?.[0]
+}
+
+// ---- up/flux: install, OCI artifact, reconcile, bootstrap ----
+
+/** `flux install --export`: the install manifests for a version and component set, rendered locally. Read-only. */
+export async function fluxInstallExport(r: Runner, version: string, components: string[], step = 'flux'): Promise<string> {
+  const res = await r.run('flux', ['install', '--export', `--version=${version}`, `--components=${components.join(',')}`], {
+    step, timeoutMs: 120_000, retries: 1,
+    hint: `flux downloads the ${version} manifests from GitHub unless the CLI itself is ${version}; install that flux CLI or set FLUX_VERSION to the CLI's version`,
+  })
+  return res.stdout
+}
+
+export interface ArtifactDiff {
+  changed: boolean
+  /** flux's own words: "no changes detected", "the remote artifact contents differs from the local one", or why it could not compare */
+  message: string
+}
+
+/** `flux diff artifact <url> --path <dir>`: exit 0 = same content, 1 = differs or not pushed yet. Read-only. */
+export async function fluxDiffArtifact(r: Runner, url: string, dir: string, step = 'flux'): Promise<ArtifactDiff> {
+  const res = await r.run('flux', ['diff', 'artifact', url, `--path=${dir}`], { step, nothrow: true, timeoutMs: 120_000 })
+  const message = (res.stderr.trim() || res.stdout.trim()).split('\n').filter(Boolean).at(-1)?.replace(/^[✔✗►◎✚]\s*/, '') ?? ''
+  if (res.exitCode === 127) throw new StepError({ step, message: 'flux is not installed or not on PATH', hint: INSTALL_HINTS.flux, exitCode: EXIT.missingTool })
+  return { changed: !res.ok, message }
+}
+
+/** `flux push artifact`: tar the directory and push it; returns the digest URL flux prints. Mutating. */
+export async function fluxPushArtifact(r: Runner, url: string, dir: string, source: string, revision: string, step = 'flux'): Promise<string> {
+  const res = await r.run('flux', ['push', 'artifact', url, `--path=${dir}`, `--source=${source}`, `--revision=${revision}`], {
+    step, mutating: true, timeoutMs: 180_000, retries: 2, retryDelayMs: 2000,
+    hint: 'is the local registry running? (docker ps --filter name=<REGISTRY_NAME>)',
+    dryRunStdout: '',
+  })
+  const text = `${res.stdout}\n${res.stderr}`
+  return /pushed to (\S+)/.exec(text)?.[1] ?? ''
+}
+
+/** `flux reconcile <kind...> <name>`: ask a controller to reconcile now and wait for it. Mutating (annotates). */
+export async function fluxReconcile(r: Runner, context: string, what: string[], name: string, namespace: string, timeoutMs: number, opts: { withSource?: boolean } = {}, step = 'flux'): Promise<string> {
+  const res = await r.run('flux', ['reconcile', ...what, name, '--namespace', namespace, '--context', context, `--timeout=${Math.ceil(timeoutMs / 1000)}s`, ...(opts.withSource ? ['--with-source'] : [])], {
+    step, mutating: true, timeoutMs: timeoutMs + 30_000,
+    hint: `see \`flux get all -A --context ${context}\``,
+  })
+  return `${res.stdout}${res.stderr}`
+}
+
+/** `flux get all -A`: every Flux object with Ready and message, as flux prints it (for status/diagnostics). Read-only. */
+export async function fluxGetAll(r: Runner, context: string, step = 'flux'): Promise<{ ok: boolean; text: string }> {
+  const res = await r.run('flux', ['get', 'all', '--all-namespaces', '--context', context], { step, nothrow: true, timeoutMs: 60_000 })
+  return { ok: res.ok, text: `${res.stdout}${res.stderr}` }
+}
+
+export interface FluxBootstrapGit {
+  url: string
+  branch: string
+  path: string
+  version: string
+  components: string[]
+  /** token/password: goes to the flux process as GIT_PASSWORD, never into argv */
+  password?: string
+  username?: string
+  timeoutMs: number
+}
+
+export function fluxBootstrapGitArgs(context: string, o: FluxBootstrapGit): string[] {
+  const https = /^https?:\/\//.test(o.url)
+  return [
+    'bootstrap', 'git', `--url=${o.url}`, `--branch=${o.branch}`, `--path=${o.path}`,
+    `--version=${o.version}`, `--components=${o.components.join(',')}`,
+    // https + token: basic auth from GIT_PASSWORD; ssh: the local agent/key. --silent: never prompt.
+    ...(https && o.password ? ['--token-auth', `--username=${o.username ?? 'git'}`] : []),
+    '--silent', '--context', context, `--timeout=${Math.ceil(o.timeoutMs / 1000)}s`,
+  ]
+}
+
+/** `flux bootstrap git`: commit the Flux manifests to the repository and sync the cluster from it. Mutating. */
+export async function fluxBootstrapGit(r: Runner, context: string, o: FluxBootstrapGit, step = 'flux'): Promise<string> {
+  const res = await r.run('flux', fluxBootstrapGitArgs(context, o), {
+    step, mutating: true, timeoutMs: o.timeoutMs + 60_000,
+    // flux reads GIT_PASSWORD when --password is not given (cmd/flux/bootstrap_git.go)
+    env: o.password ? { GIT_PASSWORD: o.password } : {},
+    hint: 'check FLUX_GIT_URL/FLUX_GIT_BRANCH and that the token (GITHUB_TOKEN or GIT_PASSWORD) may push to the repository',
+  })
+  return `${res.stdout}${res.stderr}`
 }

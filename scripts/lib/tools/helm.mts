@@ -8,3 +8,78 @@ export async function helmVersion(r: Runner, step = 'helm'): Promise<string | un
   if (!res.ok) return undefined
   return /v\d+\.\d+\.\d+/.exec(res.stdout)?.[0]
 }
+
+// ---- up/addons: releases installed by the scripts (helm upgrade --install) ----
+
+export interface HelmReleaseInfo {
+  name: string
+  namespace: string
+  revision: string
+  updated: string
+  /** deployed | failed | pending-install | pending-upgrade | pending-rollback | superseded | uninstalling */
+  status: string
+  /** "<chart>-<version>", e.g. metrics-server-3.13.0 */
+  chart: string
+  app_version: string
+}
+
+/** `helm list -A --all -o json`: every release in every namespace, whatever its status. Read-only. */
+export async function helmList(r: Runner, context: string, step = 'helm'): Promise<HelmReleaseInfo[]> {
+  const res = await r.run('helm', ['list', '--all-namespaces', '--all', '--output', 'json', '--kube-context', context], { step, timeoutMs: 60_000, retries: 1 })
+  const text = res.stdout.trim()
+  return text ? (JSON.parse(text) as HelmReleaseInfo[]) : []
+}
+
+/** `helm get values <release> -o json`: the user-supplied values of the current revision (null when none). Read-only. */
+export async function helmGetValues(r: Runner, context: string, name: string, namespace: string, step = 'helm'): Promise<Record<string, unknown> | undefined> {
+  const res = await r.run('helm', ['get', 'values', name, '--namespace', namespace, '--output', 'json', '--kube-context', context], { step, timeoutMs: 60_000, nothrow: true })
+  if (!res.ok) return undefined
+  const parsed = JSON.parse(res.stdout.trim() || 'null') as Record<string, unknown> | null
+  return parsed ?? {}
+}
+
+export interface HelmUpgradeOptions {
+  release: string
+  namespace: string
+  /** chart reference and the flags that pin it (addons.chartArgs) */
+  chart: string[]
+  valuesFiles: string[]
+  timeoutMs: number
+  /** Helm 4 renamed --atomic to --rollback-on-failure; pick by the installed major version */
+  rollbackFlag: '--rollback-on-failure' | '--atomic'
+  skipCrds?: boolean
+  /** inline values, passed as one extra values file on stdin ("-f -") */
+  valuesYaml?: string
+}
+
+export function helmUpgradeArgs(context: string, o: HelmUpgradeOptions): string[] {
+  return [
+    'upgrade', '--install', o.release, ...o.chart,
+    '--namespace', o.namespace, '--create-namespace',
+    ...o.valuesFiles.flatMap((f) => ['--values', f]),
+    ...(o.valuesYaml ? ['--values', '-'] : []),
+    ...(o.skipCrds ? ['--skip-crds'] : []),
+    '--wait', '--timeout', `${Math.ceil(o.timeoutMs / 1000)}s`, o.rollbackFlag,
+    '--history-max', '5',
+    '--kube-context', context,
+  ]
+}
+
+/** `helm upgrade --install ... --wait --timeout T --rollback-on-failure`. Mutating. */
+export async function helmUpgradeInstall(r: Runner, context: string, o: HelmUpgradeOptions, step = 'helm'): Promise<string> {
+  const res = await r.run('helm', helmUpgradeArgs(context, o), {
+    step,
+    mutating: true,
+    input: o.valuesYaml,
+    // helm's own --timeout bounds the wait; ours only catches a hung client
+    timeoutMs: o.timeoutMs + 120_000,
+    hint: `see \`helm status ${o.release} -n ${o.namespace}\` and the pods in namespace ${o.namespace}`,
+  })
+  return res.stdout
+}
+
+/** The rollback flag this helm understands: --rollback-on-failure from Helm 4, --atomic before. */
+export function rollbackFlagFor(version: string | undefined): '--rollback-on-failure' | '--atomic' {
+  const major = Number(/v?(\d+)\./.exec(version ?? '')?.[1] ?? 3)
+  return major >= 4 ? '--rollback-on-failure' : '--atomic'
+}

@@ -1,0 +1,79 @@
+// The bootstrap objects up applies in FLUX_MODE=oci: `kubectl kustomize bootstrap` with the effective values of
+// this run put in place, never by editing files:
+//  - the OCIRepository pulls from the registry's in-cluster name (<REGISTRY_NAME>:5000), which survives host-port remaps;
+//  - the apps-<env> Kustomizations point the demo image at the tag up just built (spec.images; Flux replaces the
+//    overlay's entry of the same name as a whole, so newName is set too);
+//  - environments not in ENVIRONMENTS are left out (and deleted when they exist, so Flux prunes them).
+// Pure.
+
+import YAML from 'yaml'
+import { ALL_ENVIRONMENTS, type Environment } from '../config.mts'
+
+export const FLUX_NS = 'flux-system'
+export const OCI_SOURCE = 'platform'
+export const ARTIFACT_TAG = 'local'
+
+type Obj = Record<string, any>
+
+export interface BootstrapInput {
+  registryName: string
+  /** in-cluster registry port (5000) */
+  registryPort?: number
+  /** the Flux spec.images entry for the demo image, when up built one */
+  image?: { name: string; newName: string; newTag: string }
+  environments: Environment[]
+}
+
+export const appKustomization = (env: Environment) => `apps-${env}`
+
+export function parseDocs(yaml: string): Obj[] {
+  return YAML.parseAllDocuments(yaml).map((d) => d.toJS() as Obj).filter((o) => o && typeof o === 'object' && o.kind)
+}
+
+export function stringifyDocs(objs: Obj[]): string {
+  return objs.map((o) => `---\n${YAML.stringify(o, { lineWidth: 0 })}`).join('')
+}
+
+export function renderBootstrap(objs: Obj[], input: BootstrapInput): Obj[] {
+  const port = input.registryPort ?? 5000
+  const skipped = new Set(ALL_ENVIRONMENTS.filter((e) => !input.environments.includes(e)).map(appKustomization))
+  return objs
+    .filter((o) => !(o.kind === 'Kustomization' && skipped.has(o.metadata?.name)))
+    .map((o) => {
+      const c = structuredClone(o)
+      if (c.kind === 'OCIRepository' && c.metadata?.name === OCI_SOURCE) {
+        c.spec.url = `oci://${input.registryName}:${port}/${OCI_SOURCE}`
+        c.spec.ref = { tag: ARTIFACT_TAG }
+      }
+      if (c.kind === 'Kustomization' && String(c.apiVersion ?? '').startsWith('kustomize.toolkit.fluxcd.io/')
+        && ALL_ENVIRONMENTS.some((e) => appKustomization(e) === c.metadata?.name)) {
+        if (input.image) c.spec.images = [{ ...input.image }]
+        else delete c.spec.images
+      }
+      return c
+    })
+}
+
+/** Names of the root Kustomizations the bootstrap creates (the wait starts from these). */
+export function rootKustomizations(objs: Obj[]): string[] {
+  return objs.filter((o) => o.kind === 'Kustomization' && String(o.apiVersion ?? '').startsWith('kustomize.toolkit.fluxcd.io/')).map((o) => String(o.metadata.name))
+}
+
+/** apps-<env> Kustomizations of environments that are no longer wanted but still exist in the cluster. */
+export function unwantedAppKustomizations(liveNames: string[], environments: Environment[]): string[] {
+  const unwanted = ALL_ENVIRONMENTS.filter((e) => !environments.includes(e)).map(appKustomization)
+  return liveNames.filter((n) => unwanted.includes(n))
+}
+
+/**
+ * The partial objects FLUX_MODE=git applies to point the apps at the image up built: only spec.images, under
+ * its own field manager, so kustomize-controller (which applies the rest from git) keeps owning everything else.
+ */
+export function imageOverrides(environments: Environment[], image: { name: string; newName: string; newTag: string }): Obj[] {
+  return environments.map((e) => ({
+    apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+    kind: 'Kustomization',
+    metadata: { name: appKustomization(e), namespace: FLUX_NS },
+    spec: { images: [{ ...image }] },
+  }))
+}
