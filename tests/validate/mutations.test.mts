@@ -1,0 +1,193 @@
+// The repository's GitOps directories, copied once to a temp dir and broken in one way at a time: validate must
+// fail and name the file, the object and the field. Real `kubectl kustomize` builds, in-process validateRepo
+// (the CLI itself is exercised in validate-cli.test.mts).
+import fs from 'node:fs'
+import path from 'node:path'
+import YAML from 'yaml'
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { createRunner } from '../../scripts/lib/run.mts'
+import { kustomizeBuildWithOrigins } from '../../scripts/lib/tools/kubectl.mts'
+import { GITOPS_DIRS } from '../../scripts/lib/validate/discover.mts'
+import { problemLine } from '../../scripts/lib/validate/report.mts'
+import { validateRepo, type ValidateResult } from '../../scripts/lib/validate/run.mts'
+import type { Problem } from '../../scripts/lib/validate/types.mts'
+import { REPO } from '../helpers/fakes.mts'
+import { removeDir, tempDir } from '../helpers/tmp.mts'
+
+const copy = tempDir('validate-mut-')
+for (const d of GITOPS_DIRS) {
+  if (!fs.existsSync(path.join(REPO, d))) continue
+  fs.cpSync(path.join(REPO, d), path.join(copy, d), { recursive: true, filter: (src) => !/(^|\/)(node_modules|\.[^/]+)$/.test(src) })
+}
+const runner = createRunner({})
+const validate = () => validateRepo({ root: copy, concurrency: 2, build: (dir) => kustomizeBuildWithOrigins(runner, dir) })
+
+/** Apply `edit` to the copy for the duration of `fn`, then restore the original bytes. */
+async function withEdit(rel: string, edit: (text: string) => string, fn: () => Promise<void>): Promise<void> {
+  const file = path.join(copy, rel)
+  const before = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined
+  fs.mkdirSync(path.dirname(file), { recursive: true })
+  fs.writeFileSync(file, edit(before ?? ''))
+  try { await fn() } finally {
+    if (before === undefined) fs.rmSync(file)
+    else fs.writeFileSync(file, before)
+  }
+}
+
+/** Edit the YAML documents of a file (comments are lost; this is a throw-away copy). */
+const editDocs = (change: (docs: any[]) => void) => (text: string) => {
+  const docs = YAML.parseAllDocuments(text).map((d) => d.toJS())
+  change(docs)
+  return docs.map((d) => YAML.stringify(d)).join('---\n')
+}
+
+/** The file under apps/base that declares the demo Deployment (whatever the apps layout calls it). */
+function deploymentFile(): string {
+  const dir = path.join(copy, 'apps', 'base')
+  for (const f of fs.readdirSync(dir).filter((n) => /\.ya?ml$/.test(n))) {
+    const docs = YAML.parseAllDocuments(fs.readFileSync(path.join(dir, f), 'utf8')).map((d) => d.toJS())
+    if (docs.some((d) => d?.kind === 'Deployment')) return `apps/base/${f}`
+  }
+  throw new Error('no Deployment in apps/base')
+}
+const editDeployment = (change: (d: any, c: any) => void) => editDocs((docs) => {
+  const d = docs.find((x) => x?.kind === 'Deployment')
+  change(d, d.spec.template.spec.containers[0])
+})
+
+const show = (r: ValidateResult) => r.problems.map(problemLine).join('\n')
+
+function expectProblem(r: ValidateResult, want: { rule: string; file: string; field?: string | RegExp; kind?: string }): Problem {
+  assert.ok(r.counts.errors > 0, `validate must fail:\n${show(r)}`)
+  const hit = r.problems.find((p) => p.severity === 'error' && p.rule === want.rule && p.file === want.file &&
+    (want.field === undefined || (typeof want.field === 'string' ? p.field === want.field : want.field.test(p.field ?? ''))) &&
+    (want.kind === undefined || p.object?.kind === want.kind))
+  assert.ok(hit, `expected ${want.rule} in ${want.file} at ${String(want.field)}, got:\n${show(r)}`)
+  return hit!
+}
+
+test('the unmodified copy is valid (the baseline every mutation starts from)', async () => {
+  const r = await validate()
+  assert.is(r.counts.errors, 0, show(r))
+  assert.ok(r.counts.builds >= 8 && r.counts.objects > 40, JSON.stringify(r.counts))
+})
+
+test('a kustomization resource path that does not exist', async () => {
+  await withEdit('infrastructure/configs/kustomization.yaml', editDocs(([k]) => { k.resources.push('missing.yaml') }), async () => {
+    const r = await validate()
+    const p = expectProblem(r, { rule: 'kustomize/path', file: 'infrastructure/configs/kustomization.yaml', field: /^resources\[\d+\]$/ })
+    assert.match(p.message, /missing\.yaml: no such file/)
+    assert.not.ok(r.problems.some((x) => x.rule === 'kustomize/build'), 'the build failure caused by the same path is not reported twice')
+  })
+})
+
+test('a schema error: replicas: "two"', async () => {
+  const file = deploymentFile()
+  await withEdit(file, editDeployment((d) => { d.spec.replicas = 'two' }), async () => {
+    const p = expectProblem(await validate(), { rule: 'schema', file, field: 'spec.replicas', kind: 'Deployment' })
+    assert.match(p.message, /integer/)
+  })
+})
+
+test('an unknown field (spce) and a nested typo', async () => {
+  await withEdit('infrastructure/configs/gateway.yaml', editDocs(([gw]) => { gw.spce = gw.spec; gw.spec.listeners[0].hostnmae = 'x.localhost' }), async () => {
+    const r = await validate()
+    expectProblem(r, { rule: 'schema/unknown-field', file: 'infrastructure/configs/gateway.yaml', field: 'spce', kind: 'Gateway' })
+    const p = expectProblem(r, { rule: 'schema/unknown-field', file: 'infrastructure/configs/gateway.yaml', field: 'spec.listeners[0].hostnmae' })
+    assert.match(p.message, /did you mean "hostname"/)
+  })
+})
+
+test('a container without liveness probe', async () => {
+  const file = deploymentFile()
+  await withEdit(file, editDeployment((_d, c) => { delete c.livenessProbe }), async () => {
+    expectProblem(await validate(), { rule: 'policy/probes', file, field: 'spec.template.spec.containers[0].livenessProbe' })
+  })
+})
+
+test('runAsNonRoot: false, and running as root', async () => {
+  const file = deploymentFile()
+  await withEdit(file, editDeployment((d, c) => {
+    c.securityContext.runAsNonRoot = false
+    d.spec.template.spec.securityContext = { ...d.spec.template.spec.securityContext, runAsUser: 0 }
+    delete c.securityContext.runAsUser
+  }), async () => {
+    const r = await validate()
+    expectProblem(r, { rule: 'pss/run-as-non-root', file, field: 'spec.template.spec.containers[0].securityContext.runAsNonRoot' })
+    expectProblem(r, { rule: 'pss/run-as-user', file, field: 'spec.template.spec.securityContext.runAsUser' })
+  })
+})
+
+test('an image on :latest (set by an overlay): the problem names the base file and the overlay that patched it', async () => {
+  await withEdit('apps/overlays/dev/kustomization.yaml', editDocs(([k]) => { k.images[0].newTag = 'latest' }), async () => {
+    const r = await validate()
+    const p = expectProblem(r, { rule: 'policy/image-pinned', file: deploymentFile(), field: 'spec.template.spec.containers[0].image' })
+    assert.is(p.object?.namespace, 'demo-dev')
+    assert.ok(p.patchedBy?.includes('apps/overlays/dev/kustomization.yaml'), JSON.stringify(p))
+    assert.is(r.problems.filter((x) => x.rule === 'policy/image-pinned').length, 1, 'staging and production still pin their tag')
+  })
+})
+
+test('missing resource limits', async () => {
+  const file = deploymentFile()
+  await withEdit(file, editDeployment((_d, c) => { delete c.resources.limits }), async () => {
+    expectProblem(await validate(), { rule: 'policy/resources', file, field: 'spec.template.spec.containers[0].resources.limits.memory' })
+  })
+})
+
+test('a privileged container', async () => {
+  const file = deploymentFile()
+  await withEdit(file, editDeployment((_d, c) => { c.securityContext.privileged = true }), async () => {
+    expectProblem(await validate(), { rule: 'pss/privileged', file, field: 'spec.template.spec.containers[0].securityContext.privileged' })
+  })
+})
+
+test('a Flux dependsOn name that does not exist', async () => {
+  await withEdit('bootstrap/sync/apps.yaml', editDocs((docs) => { docs[0].spec.dependsOn[0].name = 'infra-config' }), async () => {
+    const p = expectProblem(await validate(), { rule: 'ref/flux-depends-on', file: 'bootstrap/sync/apps.yaml', field: 'spec.dependsOn[0].name', kind: 'Kustomization' })
+    assert.match(p.message, /infra-config is not defined/)
+  })
+})
+
+test('a Flux Kustomization path that does not exist', async () => {
+  await withEdit('bootstrap/sync/infrastructure.yaml', editDocs((docs) => { docs[0].spec.path = './infrastructure/controller' }), async () => {
+    const r = await validate()
+    expectProblem(r, { rule: 'ref/flux-path', file: 'bootstrap/sync/infrastructure.yaml', field: 'spec.path' })
+    assert.ok(r.problems.some((p) => p.rule === 'flux/unreferenced' && p.file === 'infrastructure/controllers/kustomization.yaml'), 'the orphaned directory is flagged too')
+  })
+})
+
+test('a HelmRelease whose sourceRef names a repository that does not exist', async () => {
+  await withEdit('infrastructure/controllers/traefik/release.yaml', editDocs(([hr]) => { hr.spec.chart.spec.sourceRef.name = 'traefik-charts' }), async () => {
+    const p = expectProblem(await validate(), { rule: 'ref/helm-source', file: 'infrastructure/controllers/traefik/release.yaml', field: 'spec.chart.spec.sourceRef', kind: 'HelmRelease' })
+    assert.match(p.message, /HelmRepository ingress\/traefik-charts/)
+  })
+})
+
+test('a Flux interval that is not a duration', async () => {
+  await withEdit('infrastructure/controllers/metrics-server/repository.yaml', editDocs(([repo]) => { repo.spec.interval = '12 hours' }), async () => {
+    expectProblem(await validate(), { rule: 'flux/duration', file: 'infrastructure/controllers/metrics-server/repository.yaml', field: 'spec.interval', kind: 'HelmRepository' })
+  })
+})
+
+test('a chart version range instead of a pinned version', async () => {
+  await withEdit('infrastructure/controllers/kube-prometheus-stack/repository.yaml', editDocs(([repo]) => { delete repo.spec.ref.tag; repo.spec.ref.semver = '>=80.0.0' }), async () => {
+    expectProblem(await validate(), { rule: 'flux/pinned-chart', file: 'infrastructure/controllers/kube-prometheus-stack/repository.yaml', field: 'spec.ref.semver', kind: 'OCIRepository' })
+  })
+})
+
+test('a kind we have no schema for, and a kind config field kind would reject', async () => {
+  await withEdit('infrastructure/configs/widget.yaml', () => 'apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n  namespace: ingress\n', async () => {
+    await withEdit('infrastructure/configs/kustomization.yaml', editDocs(([k]) => { k.resources.push('widget.yaml') }), async () => {
+      await withEdit('cluster/kind.yaml', editDocs(([c]) => { c.nodes[0].extraPortMapings = c.nodes[0].extraPortMappings }), async () => {
+        const r = await validate()
+        expectProblem(r, { rule: 'schema/unknown-kind', file: 'infrastructure/configs/widget.yaml', kind: 'Widget' })
+        expectProblem(r, { rule: 'kind/schema', file: 'cluster/kind.yaml', field: 'nodes[0].extraPortMapings' })
+      })
+    })
+  })
+})
+
+test.after(() => removeDir(copy))
+test.run()
