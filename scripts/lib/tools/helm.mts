@@ -24,10 +24,11 @@ export interface HelmReleaseInfo {
 }
 
 /** `helm list -A --all -o json`: every release in every namespace, whatever its status. Read-only. */
-export async function helmList(r: Runner, context: string, step = 'helm'): Promise<HelmReleaseInfo[]> {
-  const res = await r.run('helm', ['list', '--all-namespaces', '--all', '--output', 'json', '--kube-context', context], { step, timeoutMs: 60_000, retries: 1 })
+export async function helmList(r: Runner, context: string, step = 'helm'): Promise<{ ok: boolean; releases: HelmReleaseInfo[]; error: string }> {
+  const res = await r.run('helm', ['list', '--all-namespaces', '--all', '--output', 'json', '--kube-context', context], { step, timeoutMs: 60_000, nothrow: true })
+  if (!res.ok) return { ok: false, releases: [], error: res.stderr.trim().split('\n').at(-1) ?? `exit ${res.exitCode}` }
   const text = res.stdout.trim()
-  return text ? (JSON.parse(text) as HelmReleaseInfo[]) : []
+  return { ok: true, releases: text ? (JSON.parse(text) as HelmReleaseInfo[]) : [], error: '' }
 }
 
 /** `helm get values <release> -o json`: the user-supplied values of the current revision (null when none). Read-only. */

@@ -72,3 +72,22 @@ export async function kubectlWait(r: Runner, context: string, args: string[], co
   const res = await r.run('kubectl', ['--context', context, 'wait', ...args, `--for=${condition}`, `--timeout=${Math.ceil(timeoutMs / 1000)}s`], { step, nothrow: true, timeoutMs: timeoutMs + 15_000 })
   return { ok: res.ok, message: lastLine(res.ok ? res.stdout : res.stderr) }
 }
+
+export interface DiffResult {
+  /** true when applying would change something (or the comparison failed: then apply and let it report) */
+  changed: boolean
+  /** kubectl diff output (Secret values masked by kubectl), or the error */
+  text: string
+  error?: string
+}
+
+/**
+ * `kubectl diff --server-side -f -`: what a server-side apply by this field manager would change. Exit 0 = no
+ * change, 1 = differences, anything else = could not compare. Read-only.
+ */
+export async function kubectlDiffServerSide(r: Runner, context: string, yaml: string, fieldManager: string, step = 'kubectl'): Promise<DiffResult> {
+  const res = await r.run('kubectl', ['--context', context, 'diff', '--server-side', `--field-manager=${fieldManager}`, '--force-conflicts', '-f', '-'], { step, nothrow: true, input: yaml, timeoutMs: 120_000 })
+  if (res.exitCode === 0) return { changed: false, text: '' }
+  if (res.exitCode === 1) return { changed: true, text: res.stdout }
+  return { changed: true, text: '', error: lastLine(res.stderr) || `exit ${res.exitCode}` }
+}

@@ -1,0 +1,268 @@
+// Fake flux: install --export, push/diff artifact (a content-addressed fake OCI registry under FAKE_STATE_DIR/oci),
+// reconcile, get all, bootstrap git; output shapes of the real CLI (logger lines "► ✔ ✗ ◎ ✚" on stderr).
+// `flux reconcile` and `flux bootstrap` also run the controllers (flux-sim.mjs): sources get artifacts,
+// Kustomizations apply their path (real kustomize builds) in dependency order, health-check what they applied
+// (HelmReleases listed in state.kube.stuck never become Ready) and report Ready like kustomize-controller.
+import crypto from 'node:crypto'
+import fs from 'node:fs'
+import path from 'node:path'
+import { kube, objectsOf, upsert } from './kubectl/store.mjs'
+import { runControllers } from './flux-sim.mjs'
+
+const err = (stderr, code = 1) => ({ code, stderr: stderr.endsWith('\n') ? stderr : `${stderr}\n` })
+const ok = (stdout = '', stderr = '') => ({ code: 0, stdout, stderr })
+
+function parse(argv) {
+  const out = { positional: [], flags: {} }
+  const valued = new Set(['--context', '--namespace', '-n', '--timeout', '--path', '--source', '--revision', '--version', '-v', '--components', '--url', '--branch', '--username', '-u', '--password', '-p', '--output', '-o', '--kubeconfig'])
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]
+    if (a.startsWith('--') && a.includes('=')) { const [k, v] = a.split(/=(.*)/s); out.flags[k] = v }
+    else if (valued.has(a)) out.flags[a] = argv[++i]
+    else if (a.startsWith('-')) out.flags[a] = true
+    else out.positional.push(a)
+  }
+  out.namespace = out.flags['--namespace'] ?? out.flags['-n'] ?? 'flux-system'
+  return out
+}
+
+function context(state, p) {
+  const k = kube(state)
+  const name = p.flags['--context'] ?? k.currentContext
+  const ctx = k.contexts[name]
+  if (!name || !ctx) return { error: err(`✗ context "${name ?? ''}" does not exist`) }
+  if (ctx.reachable === false) return { error: err(`✗ Get "https://${ctx.server ?? '127.0.0.1:6443'}/api?timeout=32s": dial tcp: connect: connection refused`) }
+  return { name }
+}
+
+// ---- install ----
+
+const CONTROLLER_IMAGES = { 'source-controller': 'v1.7.2', 'kustomize-controller': 'v1.7.1', 'helm-controller': 'v1.4.2', 'notification-controller': 'v1.7.3' }
+const CRDS = {
+  'source-controller': ['gitrepositories', 'ocirepositories', 'helmrepositories', 'helmcharts', 'buckets'],
+  'kustomize-controller': ['kustomizations'],
+  'helm-controller': ['helmreleases'],
+  'notification-controller': ['alerts', 'providers', 'receivers'],
+}
+const GROUPS = { 'source-controller': 'source.toolkit.fluxcd.io', 'kustomize-controller': 'kustomize.toolkit.fluxcd.io', 'helm-controller': 'helm.toolkit.fluxcd.io', 'notification-controller': 'notification.toolkit.fluxcd.io' }
+
+export function installManifests(version, components) {
+  const labels = { 'app.kubernetes.io/instance': 'flux-system', 'app.kubernetes.io/part-of': 'flux', 'app.kubernetes.io/version': version }
+  const docs = [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'flux-system', labels: { ...labels, 'pod-security.kubernetes.io/warn': 'restricted', 'pod-security.kubernetes.io/warn-version': 'latest' } } }]
+  for (const c of components) {
+    for (const plural of CRDS[c] ?? []) {
+      docs.push({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: `${plural}.${GROUPS[c]}`, labels: { ...labels, 'app.kubernetes.io/component': c } }, spec: { group: GROUPS[c] } })
+    }
+    docs.push({
+      apiVersion: 'apps/v1', kind: 'Deployment',
+      metadata: { name: c, namespace: 'flux-system', labels: { ...labels, 'app.kubernetes.io/component': c, 'control-plane': 'controller' } },
+      spec: { replicas: 1, selector: { matchLabels: { app: c } }, template: { metadata: { labels: { app: c } }, spec: { containers: [{ name: 'manager', image: `ghcr.io/fluxcd/${c}:${CONTROLLER_IMAGES[c] ?? 'v1.0.0'}`, args: ['--watch-all-namespaces=true', '--log-level=info', '--log-encoding=json', '--enable-leader-election'] }] } } },
+      // The fake API server has no deployment controller: the status a real one would report comes with the object.
+      status: { observedGeneration: 1, replicas: 1, readyReplicas: 1, availableReplicas: 1, conditions: [{ type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable' }] },
+    })
+  }
+  return docs
+}
+
+function toYaml(docs) {
+  // JSON is valid YAML; one document per object like `flux install --export`
+  return docs.map((d) => `---\n${JSON.stringify(d, null, 2)}\n`).join('')
+}
+
+function install(state, p) {
+  const version = p.flags['--version'] ?? p.flags['-v'] ?? state.flux.version
+  const components = String(p.flags['--components'] ?? 'source-controller,kustomize-controller,helm-controller,notification-controller').split(',')
+  if (p.flags['--export']) return ok(toYaml(installManifests(version, components)))
+  const c = context(state, p)
+  if (c.error) return c.error
+  for (const d of installManifests(version, components)) upsert(state, c.name, d)
+  return ok('', `✚ generating manifests\n✔ manifests build completed\n► installing components in flux-system namespace\n◎ verifying installation\n${components.map((x) => `✔ ${x}: deployment ready\n`).join('')}✔ install finished\n`)
+}
+
+// ---- OCI artifacts ----
+
+function ociDir(dir) {
+  const d = path.join(dir, 'oci')
+  fs.mkdirSync(d, { recursive: true })
+  return d
+}
+
+/** content digest of a directory as flux would tar it: paths + contents, no mtimes */
+export function treeDigest(root) {
+  const h = crypto.createHash('sha256')
+  const walk = (rel) => {
+    const abs = path.join(root, rel)
+    const st = fs.statSync(abs)
+    if (st.isDirectory()) {
+      h.update(`d:${rel}:${(st.mode & 0o777).toString(8)}\0`)
+      for (const n of fs.readdirSync(abs).sort()) walk(rel ? `${rel}/${n}` : n)
+    } else if (st.isFile()) {
+      h.update(`f:${rel}:${(st.mode & 0o777).toString(8)}\0`)
+      h.update(fs.readFileSync(abs))
+    }
+  }
+  walk('')
+  return h.digest('hex')
+}
+
+/** "oci://localhost:5001/platform:local" -> { hostPort, repo, tag, key } */
+function parseOci(url) {
+  const m = /^oci:\/\/([^/]+)\/(.+?)(?::([\w][\w.-]*))?$/.exec(url ?? '')
+  if (!m) return undefined
+  return { host: m[1], repo: m[2], tag: m[3] ?? 'latest', key: `${m[2]}:${m[3] ?? 'latest'}` }
+}
+
+function registryUp(state, host) {
+  const port = host.split(':')[1]
+  if (!port) return true
+  const containers = Object.values(state.docker?.containers ?? {})
+  if (!containers.length) return true
+  return containers.some((c) => c.State?.Running && (c.HostConfig?.PortBindings?.['5000/tcp'] ?? []).some((b) => String(b.HostPort) === String(port)))
+}
+
+function push(state, p, dir) {
+  const url = p.positional[2]
+  const o = parseOci(url)
+  if (!o) return err(`✗ invalid URL: ${url}`)
+  if (!p.flags['--source']) return err('✗ --source is required')
+  if (!p.flags['--revision']) return err('✗ --revision is required')
+  const src = p.flags['--path']
+  if (!src || !fs.existsSync(src)) return err(`✗ invalid path '${src}', must point to an existing directory or file`)
+  if (!registryUp(state, o.host)) return err(`✗ pushing artifact failed: Get "http://${o.host}/v2/": dial tcp ${o.host.replace('localhost', '127.0.0.1')}: connect: connection refused`)
+  const digest = treeDigest(src)
+  const store = path.join(ociDir(dir), digest)
+  if (!fs.existsSync(store)) fs.cpSync(src, store, { recursive: true })
+  state.flux.artifacts ??= {}
+  state.flux.artifacts[o.key] = { digest, revision: p.flags['--revision'], source: p.flags['--source'], dir: store, pushedTo: o.host }
+  return ok('', `► pushing artifact to ${o.host}/${o.key}\n✔ artifact successfully pushed to ${o.host}/${o.repo}@sha256:${digest}\n`)
+}
+
+function diff(state, p) {
+  const url = p.positional[2]
+  const o = parseOci(url)
+  if (!o) return err(`✗ invalid URL: ${url}`)
+  const src = p.flags['--path']
+  if (!src || !fs.existsSync(src)) return err(`✗ invalid path '${src}', must point to an existing directory or file`)
+  if (!registryUp(state, o.host)) return err(`✗ Get "http://${o.host}/v2/": dial tcp ${o.host.replace('localhost', '127.0.0.1')}: connect: connection refused`)
+  const a = state.flux.artifacts?.[o.key]
+  if (!a) return err(`✗ GET http://${o.host}/v2/${o.repo}/manifests/${o.tag}: MANIFEST_UNKNOWN: manifest unknown; map[Tag:${o.tag}]`)
+  if (a.digest !== treeDigest(src)) return err('✗ the remote artifact contents differs from the local one')
+  return ok('', '✔ no changes detected\n')
+}
+
+// ---- reconcile / get ----
+
+const SOURCE_KINDS = { oci: 'OCIRepository', git: 'GitRepository', helm: 'HelmRepository', chart: 'HelmChart', bucket: 'Bucket' }
+
+function reconcile(state, p, dir) {
+  const c = context(state, p)
+  if (c.error) return c.error
+  const [, what, sub, name3] = p.positional
+  let kind
+  let name
+  if (what === 'source') { kind = SOURCE_KINDS[sub]; name = name3 }
+  else if (what === 'kustomization' || what === 'ks') { kind = 'Kustomization'; name = sub }
+  else if (what === 'helmrelease' || what === 'hr') { kind = 'HelmRelease'; name = sub }
+  if (!kind || !name) return err(`✗ unknown reconcile target: ${p.positional.slice(1).join(' ')}`)
+  const obj = objectsOf(state, c.name).find((o) => o.kind === kind && o.metadata.name === name && o.metadata.namespace === p.namespace)
+  if (!obj) return err(`✗ ${kind}.${kind === 'Kustomization' ? 'kustomize' : kind === 'HelmRelease' ? 'helm' : 'source'}.toolkit.fluxcd.io "${name}" not found`)
+  runControllers(state, c.name, dir)
+  const after = objectsOf(state, c.name).find((o) => o.kind === kind && o.metadata.name === name && o.metadata.namespace === p.namespace)
+  const ready = (after.status?.conditions ?? []).find((x) => x.type === 'Ready')
+  const lines = [`► annotating ${kind} ${name} in ${p.namespace} namespace`, `✔ ${kind} annotated`, `◎ waiting for ${kind} reconciliation`]
+  if (ready?.status !== 'True') return err(`${lines.join('\n')}\n✗ ${ready?.message ?? 'reconciliation failed'}`)
+  const rev = after.status?.artifact?.revision ?? after.status?.lastAppliedRevision
+  lines.push(kind === 'Kustomization' || kind === 'HelmRelease' ? `✔ applied revision ${rev}` : `✔ fetched revision ${rev}`)
+  return ok('', `${lines.join('\n')}\n`)
+}
+
+function getAll(state, p) {
+  const c = context(state, p)
+  if (c.error) return c.error
+  const all = p.flags['--all-namespaces'] || p.flags['-A']
+  const objs = objectsOf(state, c.name).filter((o) => ['OCIRepository', 'GitRepository', 'HelmRepository', 'HelmChart', 'Kustomization', 'HelmRelease'].includes(o.kind) && (all || o.metadata.namespace === p.namespace))
+  const order = ['GitRepository', 'OCIRepository', 'HelmRepository', 'HelmChart', 'Kustomization', 'HelmRelease']
+  const blocks = []
+  for (const kind of order) {
+    const rows = objs.filter((o) => o.kind === kind)
+    if (!rows.length) continue
+    const ready = (o) => (o.status?.conditions ?? []).find((x) => x.type === 'Ready')
+    const lines = [`${all ? 'NAMESPACE  \t' : ''}NAME${' '.repeat(20)}\tREVISION\tSUSPENDED\tREADY\tMESSAGE`]
+    for (const o of rows) {
+      const rev = o.status?.artifact?.revision ?? o.status?.lastAppliedRevision ?? ''
+      lines.push(`${all ? `${o.metadata.namespace}\t` : ''}${kind.toLowerCase()}/${o.metadata.name}\t${rev}\t${o.spec?.suspend ? 'True' : 'False'}\t${ready(o)?.status ?? 'Unknown'}\t${ready(o)?.message ?? ''}`)
+    }
+    blocks.push(lines.join('\n'))
+  }
+  if (!blocks.length) return ok('', `✗ no Flux objects found in ${all ? 'any' : p.namespace} namespace\n`)
+  return ok(`${blocks.join('\n\n')}\n`)
+}
+
+// ---- bootstrap git ----
+
+function bootstrapGit(state, p, env, dir) {
+  const c = context(state, p)
+  if (c.error) return c.error
+  const url = p.flags['--url']
+  if (!url) return err('✗ --url is required')
+  const tokenAuth = Boolean(p.flags['--token-auth'])
+  const password = p.flags['--password'] ?? p.flags['-p'] ?? env.GIT_PASSWORD
+  if (tokenAuth && !password) return err('✗ could not read token: Please enter your Git repository password: EOF')
+  if (!p.flags['--silent'] && !tokenAuth) return err('✗ aborting: Please give the key access to your repository: ^D')
+  const branch = p.flags['--branch'] ?? 'main'
+  const gitPath = String(p.flags['--path'] ?? '.').replace(/^\.\//, '')
+  const version = p.flags['--version'] ?? state.flux.version
+  const components = String(p.flags['--components'] ?? 'source-controller,kustomize-controller,helm-controller,notification-controller').split(',')
+  // what the test may check: how the secret arrived, never its value
+  state.flux.bootstrap = { url, branch, path: gitPath, version, tokenAuth, passwordFrom: p.flags['--password'] || p.flags['-p'] ? 'argv' : env.GIT_PASSWORD ? 'env' : 'none' }
+  const labels = { 'kustomize.toolkit.fluxcd.io/name': 'flux-system', 'kustomize.toolkit.fluxcd.io/namespace': 'flux-system' }
+  for (const d of installManifests(version, components)) {
+    if (d.kind === 'Deployment') d.metadata.labels = { ...d.metadata.labels, ...labels }
+    upsert(state, c.name, d)
+  }
+  const syncUrl = tokenAuth ? url.replace(/^http:/, 'https:') : url
+  upsert(state, c.name, { apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', metadata: { name: 'flux-system', namespace: 'flux-system' }, spec: { url: syncUrl, ref: { branch }, interval: '1m0s', secretRef: { name: 'flux-system' } } })
+  upsert(state, c.name, { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: 'flux-system', namespace: 'flux-system' }, spec: { interval: '10m0s', path: `./${gitPath}`, prune: true, sourceRef: { kind: 'GitRepository', name: 'flux-system' } } })
+  // The fake "remote" is the working tree the scripts run in.
+  state.flux.git = { url: syncUrl, branch, root: process.cwd() }
+  runControllers(state, c.name, dir)
+  return ok('', [
+    `► cloning branch "${branch}" from Git repository "${url}"`,
+    '✔ cloned repository',
+    '► generating component manifests',
+    '✔ generated component manifests',
+    '✔ component manifests are up to date',
+    '► installing components in "flux-system" namespace',
+    '✔ installed components',
+    '✔ reconciled components',
+    '► determining if source secret "flux-system/flux-system" exists',
+    '► generating source secret',
+    '► applying source secret "flux-system/flux-system"',
+    '✔ reconciled source secret',
+    '► generating sync manifests',
+    '✔ generated sync manifests',
+    '✔ sync manifests are up to date',
+    '► applying sync manifests',
+    '✔ reconciled sync configuration',
+    '◎ waiting for GitRepository "flux-system/flux-system" to be reconciled',
+    '✔ GitRepository reconciled successfully',
+    '◎ waiting for Kustomization "flux-system/flux-system" to be reconciled',
+    '✔ Kustomization reconciled successfully',
+    '► confirming components are healthy',
+    ...components.map((x) => `✔ ${x}: deployment ready`),
+    '✔ all components are healthy',
+  ].join('\n') + '\n')
+}
+
+export default async function fluxExt({ argv, state, env }) {
+  const dir = env.FAKE_STATE_DIR
+  const p = parse(argv)
+  const [cmd, sub] = p.positional
+  if (cmd === 'install') return install(state, p)
+  if (cmd === 'push' && sub === 'artifact') return push(state, p, dir)
+  if (cmd === 'diff' && sub === 'artifact') return diff(state, p)
+  if (cmd === 'reconcile') return reconcile(state, p, dir)
+  if (cmd === 'get' && sub === 'all') return getAll(state, p)
+  if (cmd === 'bootstrap' && sub === 'git') return bootstrapGit(state, p, env, dir)
+  return undefined
+}

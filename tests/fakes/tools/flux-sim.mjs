@@ -1,0 +1,144 @@
+// The Flux controllers of the fake cluster, run synchronously by `flux reconcile` and `flux bootstrap`:
+//  - OCIRepository: the artifact pushed with `flux push artifact` to the same repository:tag (the fake registry
+//    has one name space: host names are aliases, as kind-registry:5000 and localhost:<port> are for one registry);
+//  - GitRepository flux-system: the working tree recorded by `flux bootstrap git`;
+//  - Kustomization: real `kubectl kustomize` of <artifact>/<spec.path>, spec.images applied to Deployments, objects
+//    labelled and stored, pruned when gone; Ready only when its dependsOn are Ready and (wait: true) everything
+//    it applied is healthy. Objects listed in state.kube.stuck never get healthy.
+// Deployments and HPAs it applies get the status a healthy cluster would report.
+import { spawnSync } from 'node:child_process'
+import path from 'node:path'
+import YAML from 'yaml'
+import { kube, objectsOf, upsert, READY_KINDS } from './kubectl/store.mjs'
+
+const cond = (status, reason, message) => [{ type: 'Ready', status, reason, message, lastTransitionTime: new Date().toISOString() }]
+const isStuck = (state, o) => (kube(state).stuck ?? []).some((s) => s.kind === o.kind && s.name === o.metadata.name && (!s.namespace || s.namespace === o.metadata.namespace))
+const readyOf = (o) => (o?.status?.conditions ?? []).find((c) => c.type === 'Ready')?.status === 'True'
+
+function sourceDir(state, src) {
+  if (src.kind === 'OCIRepository') {
+    const m = /^oci:\/\/[^/]+\/(.+)$/.exec(src.spec?.url ?? '')
+    const key = m ? `${m[1]}:${src.spec?.ref?.tag ?? 'latest'}` : ''
+    const a = state.flux?.artifacts?.[key]
+    if (!a) return { error: `failed to pull artifact from '${src.spec?.url}': GET http://${(src.spec?.url ?? '').replace('oci://', '').split('/')[0]}/v2/${m?.[1]}/manifests/${src.spec?.ref?.tag}: MANIFEST_UNKNOWN: manifest unknown` }
+    return { dir: a.dir, revision: `${src.spec?.ref?.tag ?? 'latest'}@sha256:${a.digest}` }
+  }
+  if (src.kind === 'GitRepository') {
+    const g = state.flux?.git
+    if (!g) return { error: `failed to checkout and determine revision: unable to clone '${src.spec?.url}'` }
+    return { dir: g.root, revision: `${g.branch}@sha1:${'f'.repeat(40)}` }
+  }
+  return { error: `unsupported source kind ${src.kind}` }
+}
+
+function build(dir, rel) {
+  const bin = process.env.FAKE_REAL_KUBECTL
+  const r = spawnSync(bin, ['kustomize', '--load-restrictor=LoadRestrictionsNone', path.join(dir, rel ?? '.')], { encoding: 'utf8' })
+  if (r.status !== 0) return { error: (r.stderr || 'kustomize build failed').trim().split('\n').at(-1) }
+  return { objs: YAML.parseAllDocuments(r.stdout).map((d) => d.toJSON()).filter((o) => o && o.kind) }
+}
+
+function applyImages(objs, images) {
+  for (const img of images ?? []) {
+    for (const o of objs) {
+      if (o.kind !== 'Deployment') continue
+      for (const c of o.spec?.template?.spec?.containers ?? []) {
+        const repo = c.image.replace(/@.*$/, '').replace(/:[^/:]+$/, '')
+        if (repo === img.name || repo.split('/').at(-1) === img.name) c.image = `${img.newName ?? repo}:${img.newTag ?? 'latest'}`
+      }
+    }
+  }
+}
+
+function healthyStatus(o, objs) {
+  if (o.kind === 'Deployment') {
+    const hpa = objs.find((x) => x.kind === 'HorizontalPodAutoscaler' && x.spec?.scaleTargetRef?.name === o.metadata.name)
+    const n = o.spec?.replicas ?? hpa?.spec?.minReplicas ?? 1
+    o.status = { observedGeneration: 1, replicas: n, updatedReplicas: n, readyReplicas: n, availableReplicas: n, conditions: [{ type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable' }, { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable' }] }
+  }
+  if (o.kind === 'HorizontalPodAutoscaler') {
+    const n = o.spec?.minReplicas ?? 1
+    o.status = { currentReplicas: n, desiredReplicas: n, currentMetrics: [{ type: 'Resource', resource: { name: 'cpu', current: { averageUtilization: 8, averageValue: '2m' } } }] }
+  }
+}
+
+function order(kss) {
+  const byName = new Map(kss.map((k) => [`${k.metadata.namespace}/${k.metadata.name}`, k]))
+  const out = []
+  const seen = new Set()
+  const visit = (k) => {
+    const id = `${k.metadata.namespace}/${k.metadata.name}`
+    if (seen.has(id)) return
+    seen.add(id)
+    for (const d of k.spec?.dependsOn ?? []) { const dk = byName.get(`${d.namespace ?? k.metadata.namespace}/${d.name}`); if (dk) visit(dk) }
+    out.push(k)
+  }
+  kss.forEach(visit)
+  return out
+}
+
+export function runControllers(state, context, _dir) {
+  const objects = () => objectsOf(state, context)
+  // sources
+  for (const src of objects().filter((o) => o.kind === 'OCIRepository' || o.kind === 'GitRepository')) {
+    if (src.metadata.labels?.['kustomize.toolkit.fluxcd.io/name'] && src.kind === 'OCIRepository' && !/\/platform$/.test(src.spec?.url ?? '')) continue // chart sources: left as applied
+    const s = sourceDir(state, src)
+    src.status = s.error
+      ? { conditions: cond('False', 'OCIArtifactPullFailed', s.error) }
+      : { artifact: { revision: s.revision, digest: s.revision.split('@')[1] }, conditions: cond('True', 'Succeeded', `stored artifact for revision '${s.revision}'`) }
+  }
+  // kustomizations, dependencies first; new ones created by a parent are picked up in the next pass
+  const done = new Set()
+  for (let pass = 0; pass < 5; pass++) {
+    const kss = order(objects().filter((o) => o.kind === 'Kustomization' && !done.has(`${o.metadata.namespace}/${o.metadata.name}`)))
+    if (!kss.length) break
+    for (const ks of kss) {
+      done.add(`${ks.metadata.namespace}/${ks.metadata.name}`)
+      reconcileKustomization(state, context, ks)
+    }
+  }
+}
+
+function reconcileKustomization(state, context, ks) {
+  const list = objectsOf(state, context)
+  const ns = ks.metadata.namespace
+  const setStatus = (status, reason, message, extra = {}) => {
+    ks.status = { observedGeneration: ks.metadata.generation ?? 1, ...extra, conditions: cond(status, reason, message) }
+  }
+  if (ks.spec?.suspend) return
+  for (const d of ks.spec?.dependsOn ?? []) {
+    const dep = list.find((o) => o.kind === 'Kustomization' && o.metadata.name === d.name && o.metadata.namespace === (d.namespace ?? ns))
+    if (!readyOf(dep)) return setStatus('False', 'DependencyNotReady', `dependency '${d.namespace ?? ns}/${d.name}' is not ready`)
+  }
+  const ref = ks.spec?.sourceRef ?? {}
+  const src = list.find((o) => o.kind === ref.kind && o.metadata.name === ref.name && o.metadata.namespace === (ref.namespace ?? ns))
+  if (!src || !readyOf(src)) return setStatus('False', 'ArtifactFailed', `Source artifact not found, retrying in 30s`)
+  const s = sourceDir(state, src)
+  if (s.error) return setStatus('False', 'ArtifactFailed', s.error)
+  const b = build(s.dir, ks.spec?.path)
+  if (b.error) return setStatus('False', 'BuildFailed', `kustomize build failed: ${b.error}`)
+  applyImages(b.objs, ks.spec?.images)
+  const labels = { 'kustomize.toolkit.fluxcd.io/name': ks.metadata.name, 'kustomize.toolkit.fluxcd.io/namespace': ns }
+  const mine = (o) => o.metadata?.labels?.['kustomize.toolkit.fluxcd.io/name'] === ks.metadata.name && o.metadata?.labels?.['kustomize.toolkit.fluxcd.io/namespace'] === ns
+  const keys = new Set()
+  const sorted = [...b.objs.filter((o) => o.kind === 'Namespace'), ...b.objs.filter((o) => o.kind !== 'Namespace')]
+  for (const o of sorted) {
+    o.metadata = { ...o.metadata, labels: { ...(o.metadata?.labels ?? {}), ...labels } }
+    if (ks.spec?.targetNamespace && o.kind !== 'Namespace') o.metadata.namespace = ks.spec.targetNamespace
+    healthyStatus(o, b.objs)
+    upsert(state, context, o)
+    keys.add(`${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`)
+  }
+  if (ks.spec?.prune) {
+    const all = objectsOf(state, context)
+    for (let i = all.length - 1; i >= 0; i--) {
+      const o = all[i]
+      if (mine(o) && !keys.has(`${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`)) all.splice(i, 1)
+    }
+  }
+  const unhealthy = sorted.filter((o) => READY_KINDS.has(o.kind) && isStuck(state, o))
+  if (ks.spec?.wait && unhealthy.length) {
+    return setStatus('False', 'HealthCheckFailed', `health check failed after 0s: timeout waiting for: [${unhealthy.map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name} status: 'InProgress'`).join(', ')}]`, { lastAttemptedRevision: s.revision })
+  }
+  setStatus('True', 'ReconciliationSucceeded', `Applied revision: ${s.revision}`, { lastAppliedRevision: s.revision, lastAttemptedRevision: s.revision })
+}
