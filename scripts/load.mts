@@ -16,7 +16,9 @@ latency p50/p90/p99 of the last interval, error rate and, with --env, the HPA's 
 replicas. Ends by itself after --duration seconds (default 30) or --requests requests, whichever comes first,
 and prints a summary (stdout; --json for machine use). A request fails when no answer comes or the status is
 >= 400. Without --rate each worker sends its next request when the previous one is answered (closed loop);
-with --rate requests are sent on a fixed schedule and latency counts from the scheduled time.`,
+with --rate requests are sent on a fixed schedule and latency counts from the scheduled time.
+A port-forward (--env alone) reaches ONE pod of the Service; to spread load over every replica the way users
+do, go through the gateway: --url http://<env>.demo.localhost:<INGRESS_HTTP_PORT> --env <env>.`,
   flags: {
     url: { type: 'string', value: '<base>', description: 'base URL of a running app, e.g. http://127.0.0.1:8000 (no port-forward)' },
     env: { type: 'string', value: '<env>', choices: ['dev', 'staging', 'production'], description: 'environment in the cluster: port-forward to demo-<env>/svc/demo (unless --url is given too) and watch its HPA' },

@@ -1,5 +1,6 @@
 // scripts/load.mts as a user runs it, against the real demo app started as a process on a loopback port.
 import { spawn } from 'node:child_process'
+import fs from 'node:fs'
 import path from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -122,6 +123,31 @@ test('--env with --url: the HPA of demo-<env> is polled with kubectl and shown n
   } finally {
     f.cleanup()
   }
+})
+
+test('--env alone: load goes through a managed port-forward to demo-<env>/svc/demo, which is gone afterwards', async () => {
+  await withApp({ FAIL_RATE: '0' }, async (app) => {
+    const f = fakeEnv({ kube: { currentContext: 'kind-platform', contexts: { 'kind-platform': {} }, objects: {}, forwards: { 'demo-staging/svc/demo': app.base.replace('http://', '') } } }, { CI: '1' })
+    try {
+      const r = await runScript('load', ['--env', 'staging', '--requests', '50', '-c', '4', '--skip-hpa', '--json'], { env: f.env, timeoutMs: 30_000 })
+      assert.is(r.code, 0, r.stderr)
+      const out = JSON.parse(r.stdout)
+      assert.is(out.completed, 50)
+      assert.is(out.via, 'port-forward to demo-staging/svc/demo:80')
+      assert.match(out.target, /^http:\/\/127\.0\.0\.1:\d+\/work$/)
+      const calls = f.calls('kubectl').map((c) => c.argv.join(' '))
+      assert.equal(calls.filter((c) => c.includes('get hpa')), [])
+      assert.ok(calls.some((c) => /^--context kind-platform -n demo-staging port-forward --address 127\.0\.0\.1 svc\/demo \d+:80$/.test(c)), calls.join('\n'))
+      const pids = fs.readFileSync(path.join(f.dir, 'port-forwards.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l).pid as number)
+      for (const pid of pids) {
+        let gone = false
+        for (let i = 0; i < 60 && !gone; i++) { try { process.kill(pid, 0); await new Promise((res) => setTimeout(res, 50)) } catch { gone = true } }
+        assert.ok(gone, `port-forward ${pid} still running`)
+      }
+    } finally {
+      f.cleanup()
+    }
+  })
 })
 
 test('Ctrl-C: stops the load, prints what was measured so far, exits 130', async () => {
