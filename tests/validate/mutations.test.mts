@@ -1,6 +1,7 @@
 // The repository's GitOps directories, copied once to a temp dir and broken in one way at a time: validate must
 // fail and name the file, the object and the field. Real `kubectl kustomize` builds, in-process validateRepo
 // (the CLI itself is exercised in validate-cli.test.mts).
+import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import YAML from 'yaml'
@@ -10,7 +11,8 @@ import { createRunner } from '../../scripts/lib/run.mts'
 import { kustomizeBuildWithOrigins } from '../../scripts/lib/tools/kubectl.mts'
 import { GITOPS_DIRS } from '../../scripts/lib/validate/discover.mts'
 import { problemLine } from '../../scripts/lib/validate/report.mts'
-import { validateRepo, type ValidateResult } from '../../scripts/lib/validate/run.mts'
+import { kustomizationRefs, readKustomization } from '../../scripts/lib/validate/kustomization-file.mts'
+import { validateRepo, type BuildResult, type ValidateResult } from '../../scripts/lib/validate/run.mts'
 import type { Problem } from '../../scripts/lib/validate/types.mts'
 import { REPO } from '../helpers/fakes.mts'
 import { removeDir, tempDir } from '../helpers/tmp.mts'
@@ -21,7 +23,35 @@ for (const d of GITOPS_DIRS) {
   fs.cpSync(path.join(REPO, d), path.join(copy, d), { recursive: true, filter: (src) => !/(^|\/)(node_modules|\.[^/]+)$/.test(src) })
 }
 const runner = createRunner({})
-const validate = () => validateRepo({ root: copy, concurrency: 2, build: (dir) => kustomizeBuildWithOrigins(runner, dir) })
+
+// Each mutation touches one file; rebuilding only the kustomizations that read it keeps the suite fast.
+// The key is the content of every file a kustomization reads (kustomization files, resources, patches,
+// generator inputs, recursively through bases and components), so a changed input always means a real build.
+function inputsOf(dir: string, seen = new Set<string>()): string[] {
+  if (seen.has(dir)) return []
+  seen.add(dir)
+  const k = readKustomization(dir)
+  if (!k) return []
+  const files = [k.file]
+  for (const ref of kustomizationRefs(k)) {
+    if (!fs.existsSync(ref.abs)) files.push(ref.abs)
+    else if (fs.statSync(ref.abs).isDirectory()) files.push(...inputsOf(ref.abs, seen))
+    else files.push(ref.abs)
+  }
+  return files
+}
+const buildCache = new Map<string, BuildResult>()
+async function cachedBuild(dir: string): Promise<BuildResult> {
+  const h = crypto.createHash('sha256').update(dir)
+  for (const f of inputsOf(dir)) h.update(`\0${f}\0`).update(fs.existsSync(f) ? fs.readFileSync(f) : 'missing')
+  const key = h.digest('hex')
+  const hit = buildCache.get(key)
+  if (hit) return hit
+  const res = await kustomizeBuildWithOrigins(runner, dir)
+  buildCache.set(key, res)
+  return res
+}
+const validate = () => validateRepo({ root: copy, concurrency: 2, build: cachedBuild })
 
 /** Apply `edit` to the copy for the duration of `fn`, then restore the original bytes. */
 async function withEdit(rel: string, edit: (text: string) => string, fn: () => Promise<void>): Promise<void> {

@@ -12,7 +12,7 @@ import { objectFindings, qualifiedNameProblem } from '../../scripts/lib/validate
 import { originWrapper, takeOrigin } from '../../scripts/lib/validate/origin.mts'
 import { imageProblem, parseImage, workloadFindings } from '../../scripts/lib/validate/policy.mts'
 import { hostnameMatches, referenceFindings } from '../../scripts/lib/validate/references.mts'
-import { groupAcrossNamespaces, problemLine } from '../../scripts/lib/validate/report.mts'
+import { groupAcrossNamespaces, problemLine, renderHuman } from '../../scripts/lib/validate/report.mts'
 import { loadModel, pointerToField } from '../../scripts/lib/validate/schema.mts'
 import { summarizeBuildError } from '../../scripts/lib/validate/run.mts'
 import type { SourcedObject } from '../../scripts/lib/validate/types.mts'
@@ -114,6 +114,10 @@ test('names, labels and Flux durations', () => {
   ])
   assert.equal(objectFindings({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'my.config', labels: { 'app.kubernetes.io/name': 'demo' } } }), [])
   assert.is(qualifiedNameProblem('example.com/name'), undefined)
+  assert.equal(objectFindings({ apiVersion: 'helm.toolkit.fluxcd.io/v2beta1', kind: 'HelmRelease', metadata: {}, spec: { interval: '5m' } }).map((f) => `${f.rule} ${f.field}`), [
+    'flux/deprecated-api apiVersion',
+    'names/missing metadata.name',
+  ])
   const flux = objectFindings({ apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: 'k' }, spec: { interval: '10 minutes', timeout: '5m', retryInterval: 30 } })
   assert.equal(flux.map((f) => f.field), ['spec.interval', 'spec.retryInterval'])
   const hr = objectFindings({ apiVersion: 'helm.toolkit.fluxcd.io/v2', kind: 'HelmRelease', metadata: { name: 'h' }, spec: { interval: '1h30m', values: { interval: 'whatever the chart wants' }, install: { timeout: '1.5h' } } })
@@ -315,6 +319,16 @@ test('report: one line per problem; the same base problem in three namespaces is
   const g = groupAcrossNamespaces([p('dev'), p('staging'), p('production')])
   assert.is(g.length, 1)
   assert.equal(g[0]!.namespaces, ['dev', 'staging', 'production'])
+  const text = renderHuman({ root: '/r', problems: [p('demo-dev'), p('demo-staging'), { severity: 'warning', rule: 'flux/unreferenced', file: 'apps/extra/kustomization.yaml', message: 'never deployed' }], skipped: [], counts: { yamlFiles: 9, kustomizations: 3, builds: 3, buildsFailed: 0, objects: 12, standaloneObjects: 0, kindConfigs: 1, errors: 2, warnings: 1 }, unknownFieldCheck: true, elapsedMs: 1234 }, false)
+  assert.is(text, [
+    'apps/base/deployment.yaml',
+    '  ✖ Deployment demo (in demo-dev, demo-staging) spec.x: needs a readinessProbe [policy/probes] (patched by apps/overlays/demo-dev/kustomization.yaml and 1 more)',
+    'apps/extra/kustomization.yaml',
+    '  ⚠ never deployed [flux/unreferenced]',
+    '',
+    'validate: INVALID: 2 errors, 1 warning — 3 kustomization builds, 12 objects, 1 kind config, 9 YAML files (0 not Kubernetes manifests) — in 1.2s',
+    '',
+  ].join('\n'))
   assert.match(summarizeBuildError('E1121 00:52:40.681256    5996 run.go:72] "command failed" err="accumulating resources: missing.yaml: no such file"\n'), /^accumulating resources: missing\.yaml/)
 })
 

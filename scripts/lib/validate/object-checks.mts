@@ -83,11 +83,20 @@ function fluxDurations(value: unknown, path: string, out: ObjectFinding[], depth
   }
 }
 
+/** Flux's pre-GA APIs: deprecated, removed from recent Flux releases, rewritten by `flux migrate`. */
+const FLUX_BETA = /^(source|kustomize|helm|notification|image)\.toolkit\.fluxcd\.io\/v\d+beta\d+$/
+
 export function objectFindings(doc: Record<string, any>): ObjectFinding[] {
   const out: ObjectFinding[] = []
   const kind = String(doc.kind ?? '')
   const md = doc.metadata
   const name = md?.name
+  if (FLUX_BETA.test(String(doc.apiVersion))) {
+    out.push({ rule: 'flux/deprecated-api', field: 'apiVersion', message: `${String(doc.apiVersion)} is a deprecated Flux API; use the GA version (flux migrate rewrites it)` })
+  }
+  if (typeof name !== 'string' || !name) {
+    if (typeof md?.generateName !== 'string') out.push({ rule: 'names/missing', field: 'metadata.name', message: 'is required' })
+  }
   if (typeof name === 'string') {
     const label = LABEL_NAMED_KINDS.has(kind)
     if (label ? !isDns1123Label(name) : !isDns1123Subdomain(name)) {
