@@ -8,6 +8,8 @@ export interface PortsState {
   registry?: number
   http?: number
   https?: number
+  /** the configured values these ports were chosen for: a remembered remap is reused only while they match */
+  requested?: { registry?: number; http?: number; https?: number }
 }
 
 export interface PlatformState {

@@ -17,9 +17,17 @@ function readInt(file: string): number | undefined {
   try { return Number(fs.readFileSync(file, 'utf8').trim()) } catch { return undefined }
 }
 
-export async function observe(r: Runner, c: Config, stateDir: string, root: string): Promise<Observations> {
+export interface ObserveOptions {
+  /** false: do not run docker and kind (up with PLATFORM_PROVIDER=existing must not touch them) */
+  kindTools?: boolean
+  /** false: do not probe host ports (up's ports phase does that with more context) */
+  probePorts?: boolean
+}
+
+export async function observe(r: Runner, c: Config, stateDir: string, root: string, opts: ObserveOptions = {}): Promise<Observations> {
+  const kindTools = opts.kindTools ?? true
   const state = readState(stateDir)
-  const wanted = c.provider === 'kind'
+  const wanted = c.provider === 'kind' && opts.probePorts !== false
     ? [
         { label: 'REGISTRY_PORT', port: state.ports?.registry ?? c.registryPort, ours: state.registry?.createdByUs === true },
         { label: 'INGRESS_HTTP_PORT', port: state.ports?.http ?? c.ingressHttpPort, ours: state.cluster?.createdByUs === true },
@@ -27,8 +35,8 @@ export async function observe(r: Runner, c: Config, stateDir: string, root: stri
       ]
     : []
   const [docker, kind, kubectl, helm, flux, ports] = await Promise.all([
-    dockerServer(r, 'doctor'),
-    kindVersion(r, 'doctor'),
+    kindTools ? dockerServer(r, 'doctor') : Promise.resolve({ reachable: false, error: 'not checked' }),
+    kindTools ? kindVersion(r, 'doctor') : Promise.resolve(undefined),
     kubectlClientVersion(r, 'doctor'),
     helmVersion(r, 'doctor'),
     fluxClientVersion(r, 'doctor'),

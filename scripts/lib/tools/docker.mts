@@ -1,5 +1,6 @@
 // docker CLI adapter. Only this file runs `docker`.
 
+import { EXIT, StepError } from '../errors.mts'
 import type { Runner } from '../run.mts'
 
 export interface DockerServer { reachable: boolean; serverVersion?: string; clientVersion?: string; error?: string }
@@ -16,4 +17,125 @@ export async function dockerServer(r: Runner, step = 'docker'): Promise<DockerSe
     clientVersion: parsed.Client?.Version,
     error: res.ok ? undefined : (res.stderr.trim().split('\n').at(-1) ?? 'docker daemon not reachable'),
   }
+}
+
+// ---- containers, networks, exec (cluster layer: registry and kind nodes) ----
+
+export interface PortBinding { containerPort: number; protocol: string; hostIp: string; hostPort: number }
+
+export interface ContainerInfo {
+  id: string
+  /** without the leading "/" */
+  name: string
+  /** Config.Image: the reference the container was created from */
+  image: string
+  running: boolean
+  /** State.Status: created, running, exited, ... */
+  status: string
+  labels: Record<string, string>
+  /** HostConfig.PortBindings (kept while the container is stopped, unlike NetworkSettings.Ports) */
+  ports: PortBinding[]
+  /** names of the Docker networks it is attached to */
+  networks: string[]
+}
+
+/** Pure: the JSON array `docker inspect` prints, normalized (non-container objects are skipped). */
+export function parseContainerInspect(stdout: string): ContainerInfo[] {
+  let list: unknown
+  try { list = JSON.parse(stdout || '[]') } catch { return [] }
+  if (!Array.isArray(list)) return []
+  return list.filter((o) => o && typeof o === 'object' && 'State' in o && 'Config' in o).map((o: any): ContainerInfo => {
+    const bindings = (o.HostConfig?.PortBindings ?? {}) as Record<string, { HostIp?: string; HostPort?: string }[] | null>
+    const ports: PortBinding[] = []
+    for (const [key, list] of Object.entries(bindings)) {
+      const [port, protocol = 'tcp'] = key.split('/')
+      for (const b of list ?? []) ports.push({ containerPort: Number(port), protocol, hostIp: b.HostIp || '0.0.0.0', hostPort: Number(b.HostPort || 0) })
+    }
+    return {
+      id: String(o.Id ?? ''),
+      name: String(o.Name ?? '').replace(/^\//, ''),
+      image: String(o.Config?.Image ?? ''),
+      running: Boolean(o.State?.Running),
+      status: String(o.State?.Status ?? ''),
+      labels: (o.Config?.Labels ?? {}) as Record<string, string>,
+      ports,
+      networks: Object.keys(o.NetworkSettings?.Networks ?? {}),
+    }
+  })
+}
+
+/**
+ * `docker inspect` of containers by exact name; names that do not exist are left out (docker then exits 1 with
+ * "Error: No such object: x" but still prints the others). Read-only.
+ */
+export async function inspectContainers(r: Runner, names: string[], step = 'docker'): Promise<ContainerInfo[]> {
+  if (names.length === 0) return []
+  const res = await r.run('docker', ['inspect', '--type', 'container', ...names], { step, nothrow: true, timeoutMs: 30_000 })
+  if (!res.ok && !/No such (object|container)/i.test(res.stderr)) {
+    throw new StepError({ step, message: `docker inspect failed: ${res.stderr.trim().split('\n').at(-1) ?? `exit ${res.exitCode}`}`, command: `docker inspect --type container ${names.join(' ')}`, hint: 'is the Docker daemon running? (npx zx scripts/doctor.mts)', exitCode: EXIT.commandFailed })
+  }
+  return parseContainerInspect(res.stdout).filter((c) => names.includes(c.name))
+}
+
+export async function inspectContainer(r: Runner, name: string, step = 'docker'): Promise<ContainerInfo | undefined> {
+  return (await inspectContainers(r, [name], step))[0]
+}
+
+export interface ContainerSummary { id: string; name: string; image: string; state: string; labels: Record<string, string> }
+
+/** `docker ps -a --filter ... --format '{{json .}}'`: containers by label (k=v) and/or exact name. Read-only. */
+export async function listContainers(r: Runner, filter: { label?: string; name?: string }, step = 'docker'): Promise<ContainerSummary[]> {
+  const args = ['ps', '-a', '--no-trunc', '--format', '{{json .}}']
+  if (filter.label) args.push('--filter', `label=${filter.label}`)
+  if (filter.name) args.push('--filter', `name=^/${filter.name}$`)
+  const res = await r.run('docker', args, { step, timeoutMs: 30_000 })
+  return res.stdout.split('\n').filter((l) => l.trim()).map((l) => {
+    const o = JSON.parse(l) as Record<string, string>
+    const labels = Object.fromEntries((o.Labels ?? '').split(',').filter(Boolean).map((kv) => { const i = kv.indexOf('='); return [kv.slice(0, i), kv.slice(i + 1)] }))
+    return { id: o.ID ?? '', name: (o.Names ?? '').split(',')[0] ?? '', image: o.Image ?? '', state: o.State ?? '', labels }
+  })
+}
+
+/** `docker run <args>` (args after `run`, e.g. registryRunArgs). Mutating. */
+export async function runContainer(r: Runner, args: string[], step = 'docker', hint?: string): Promise<void> {
+  await r.run('docker', ['run', ...args], { step, mutating: true, timeoutMs: 300_000, retries: 1, retryDelayMs: 2000, hint: hint ?? 'docker could not start the container; re-run with --verbose for the daemon message' })
+}
+
+export async function startContainer(r: Runner, name: string, step = 'docker'): Promise<void> {
+  await r.run('docker', ['start', name], { step, mutating: true, timeoutMs: 60_000 })
+}
+
+/** `docker rm -f`: a container that is already gone counts as removed (docker >= 20.10 exits 0 then). Mutating. */
+export async function removeContainer(r: Runner, name: string, step = 'docker'): Promise<void> {
+  const res = await r.run('docker', ['rm', '-f', name], { step, mutating: true, timeoutMs: 60_000, nothrow: true })
+  if (!res.ok && !/No such container/i.test(res.stderr)) {
+    throw new StepError({ step, message: `docker rm -f ${name} failed: ${res.stderr.trim().split('\n').at(-1) ?? ''}`, command: `docker rm -f ${name}`, hint: 're-run with --verbose', exitCode: EXIT.commandFailed })
+  }
+}
+
+/** `docker network connect`; "already exists in network" counts as connected. Mutating. */
+export async function connectNetwork(r: Runner, network: string, container: string, step = 'docker'): Promise<void> {
+  const res = await r.run('docker', ['network', 'connect', network, container], { step, mutating: true, timeoutMs: 30_000, nothrow: true })
+  if (!res.ok && !/already exists in network/i.test(res.stderr)) {
+    throw new StepError({ step, message: `cannot connect ${container} to the ${network} network: ${res.stderr.trim().split('\n').at(-1) ?? ''}`, command: `docker network connect ${network} ${container}`, hint: 're-run with --verbose', exitCode: EXIT.commandFailed })
+  }
+}
+
+/**
+ * Contents of files inside a running container, concatenated (`docker exec <c> cat f1 f2 ...`), or undefined when
+ * any of them does not exist or the container is not running. Read-only.
+ */
+export async function readContainerFiles(r: Runner, container: string, files: string[], step = 'docker'): Promise<string | undefined> {
+  const res = await r.run('docker', ['exec', container, 'cat', ...files], { step, nothrow: true, timeoutMs: 30_000 })
+  return res.ok ? res.stdout : undefined
+}
+
+/** Write the same content to files inside a running container through stdin, in one exec. Mutating. */
+export async function writeContainerFiles(r: Runner, container: string, files: string[], content: string, step = 'docker'): Promise<void> {
+  const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
+  const dirs = [...new Set(files.map((f) => f.slice(0, f.lastIndexOf('/')) || '/'))]
+  const [first, ...rest] = files
+  if (!first) return
+  const script = [`mkdir -p ${dirs.map(q).join(' ')}`, `cat > ${q(first)}`, ...rest.map((f) => `cp ${q(first)} ${q(f)}`)].join(' && ')
+  await r.run('docker', ['exec', '-i', container, 'sh', '-c', script], { step, mutating: true, input: content, timeoutMs: 30_000 })
 }

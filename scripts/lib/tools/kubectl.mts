@@ -53,3 +53,33 @@ export async function getHpaJson(r: Runner, context: string, namespace: string, 
   const error = res.ok ? '' : (res.stderr.trim().split('\n').filter(Boolean).at(-1) ?? `exit ${res.exitCode}`)
   return { ok: res.ok, json: res.stdout, error }
 }
+
+// ---- contexts, reachability, server-side apply (cluster layer) ----
+
+/** Context names in the kubeconfig (`kubectl config get-contexts -o name`). Read-only. */
+export async function kubeContexts(r: Runner, step = 'kubectl'): Promise<string[]> {
+  const res = await r.run('kubectl', ['config', 'get-contexts', '-o', 'name'], { step, nothrow: true, timeoutMs: 15_000 })
+  return res.ok ? res.stdout.split('\n').map((l) => l.trim()).filter(Boolean) : []
+}
+
+/** Whether the API server behind a context answers (`kubectl --context X version`). Read-only. */
+export async function contextReachable(r: Runner, context: string, step = 'kubectl'): Promise<{ ok: boolean; serverVersion?: string; error?: string }> {
+  const res = await r.run('kubectl', ['--context', context, 'version', '-o', 'json', '--request-timeout=15s'], { step, nothrow: true, timeoutMs: 30_000 })
+  let serverVersion: string | undefined
+  try { serverVersion = (JSON.parse(res.stdout) as { serverVersion?: { gitVersion?: string } }).serverVersion?.gitVersion } catch { /* error text only */ }
+  if (res.ok && serverVersion) return { ok: true, serverVersion }
+  return { ok: false, error: res.stderr.trim().split('\n').filter(Boolean).at(-1) ?? `exit ${res.exitCode}` }
+}
+
+/** One object as parsed JSON, or undefined when it does not exist or cannot be read. Read-only. */
+export async function getObject<T = unknown>(r: Runner, context: string, kind: string, name: string, namespace: string | undefined, step = 'kubectl'): Promise<T | undefined> {
+  const ns = namespace ? ['-n', namespace] : []
+  const res = await r.run('kubectl', ['--context', context, ...ns, 'get', kind, name, '-o', 'json', '--ignore-not-found'], { step, nothrow: true, timeoutMs: 30_000 })
+  if (!res.ok || !res.stdout.trim()) return undefined
+  try { return JSON.parse(res.stdout) as T } catch { return undefined }
+}
+
+/** `kubectl apply --server-side` of a manifest on stdin, as field manager platform-up. Mutating. */
+export async function serverSideApply(r: Runner, context: string, manifest: string, step = 'kubectl'): Promise<void> {
+  await r.run('kubectl', ['--context', context, 'apply', '--server-side', '--field-manager=platform-up', '--force-conflicts', '-f', '-'], { step, mutating: true, input: manifest, timeoutMs: 60_000, retries: 2, retryDelayMs: 2000 })
+}

@@ -1,5 +1,15 @@
 // The phases of up, in one list. Each lives in its own module under ./phases/.
 import type { Phase } from './types.mts'
+import { clusterPhase } from './phases/cluster.mts'
+import { portsPhase } from './phases/ports.mts'
+import { preflightPhase } from './phases/preflight.mts'
+import { registryPhase } from './phases/registry.mts'
+import { wiringPhase } from './phases/wiring.mts'
 
 export const PHASES: Phase[] = [
+  preflightPhase,
+  portsPhase,
+  registryPhase,
+  clusterPhase,
+  wiringPhase,
 ]

@@ -4,7 +4,7 @@ export const DAEMON_DOWN = 'Cannot connect to the Docker daemon at unix:///var/r
 
 import { loadExtension } from './extension.mjs'
 
-export default async function docker({ argv, state }) {
+export default async function docker({ argv, state, stdin, env }) {
   state.docker ??= { daemon: true, containers: {}, networks: {} }
   const d = state.docker
   const [cmd] = argv
@@ -16,7 +16,7 @@ export default async function docker({ argv, state }) {
   if (d.daemon === false) return { code: 1, stderr: DAEMON_DOWN }
   const extra = await loadExtension('docker')
   if (extra) {
-    const r = await extra.default({ argv, state })
+    const r = await extra.default({ argv, state, stdin, env })
     if (r) return r
   }
   return { code: 1, stderr: `docker: unknown command: docker ${cmd}\n\nRun 'docker --help' for more information\n` }

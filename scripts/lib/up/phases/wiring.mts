@@ -1,0 +1,61 @@
+// wiring: make the registry reachable from the cluster. The registry joins the kind network (so nodes and pods
+// reach it as <name>:5000), every node's containerd gets hosts.toml for localhost:<port> and <name>:5000, and
+// the KEP-1755 ConfigMap tells tools where the registry is. Each part is read first and written only when it
+// differs, so a converged re-run changes nothing.
+
+import { EXIT, StepError } from '../../errors.mts'
+import { hostsToml, hostsTomlPath, registryHosts, registryHostingManifest, registryHostingMatches, REGISTRY_HOSTING } from '../../registry-wiring.mts'
+import { connectNetwork, inspectContainer, readContainerFiles, writeContainerFiles } from '../../tools/docker.mts'
+import { kindNodes } from '../../tools/kind.mts'
+import { getObject, serverSideApply } from '../../tools/kubectl.mts'
+import { portsOf } from '../cluster-observe.mts'
+import type { Phase } from '../types.mts'
+
+/** kind's network, or the one kind was told to use instead */
+export const kindNetwork = (env: NodeJS.ProcessEnv = process.env) => env.KIND_EXPERIMENTAL_DOCKER_NETWORK || 'kind'
+
+export const wiringPhase: Phase = {
+  id: 'wiring',
+  title: 'registry wiring',
+  needs: ['registry', 'cluster'],
+  skipWhen: (ctx) => (ctx.config.provider === 'existing' ? 'PLATFORM_PROVIDER=existing uses no local registry' : false),
+  async run(ctx) {
+    const c = ctx.config
+    const name = c.registryName
+    const port = portsOf(ctx).registry
+    const context = ctx.facts.context ?? `kind-${c.clusterName}`
+    const did: string[] = []
+
+    const reg = await inspectContainer(ctx.runner, name, 'wiring')
+    if (!reg && !ctx.dryRun) {
+      throw new StepError({ step: 'wiring', message: `registry container ${name} does not exist`, hint: 'run up with the registry phase (do not skip it)', exitCode: EXIT.precondition })
+    }
+    const network = kindNetwork()
+    if (!reg?.networks.includes(network)) {
+      await connectNetwork(ctx.runner, network, name, 'wiring')
+      did.push(`connected to the ${network} network`)
+    }
+
+    const nodes = (ctx.facts.nodes ?? (await kindNodes(ctx.runner, c.clusterName, 'wiring'))).filter((n) => !n.endsWith('external-load-balancer'))
+    const content = hostsToml(name)
+    const files = registryHosts(name, port).map(hostsTomlPath)
+    // One read per node; when anything differs, one write of both files (same content) per node.
+    const writes = await Promise.all(nodes.map(async (node): Promise<number> => {
+      if ((await readContainerFiles(ctx.runner, node, files, 'wiring')) === content.repeat(files.length)) return 0
+      await writeContainerFiles(ctx.runner, node, files, content, 'wiring')
+      return 1
+    }))
+    const written = writes.reduce((a, b) => a + b, 0)
+    if (written) did.push(`wrote hosts.toml on ${written} node(s)`)
+
+    const live = await getObject(ctx.runner, context, 'configmap', REGISTRY_HOSTING.name, REGISTRY_HOSTING.namespace, 'wiring')
+    if (!registryHostingMatches(live, name, port)) {
+      await serverSideApply(ctx.runner, context, registryHostingManifest(name, port), 'wiring')
+      did.push(`${live ? 'updated' : 'published'} ${REGISTRY_HOSTING.namespace}/${REGISTRY_HOSTING.name}`)
+    }
+
+    if (did.length) ctx.facts.changed.push(`registry wiring: ${did.join(', ')}`)
+    ctx.facts.summary.push(`registry: docker push localhost:${port}/<image>:<tag>; pods pull it as localhost:${port}/<image> or ${name}:5000/<image>`)
+    return { note: did.length ? did.join(', ') : `up to date on ${nodes.length} node(s)` }
+  },
+}

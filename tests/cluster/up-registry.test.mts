@@ -1,0 +1,73 @@
+// The registry container: a stopped one is started (not duplicated), a foreign one is reported and left alone,
+// a changed port re-creates it and re-wires every node and the ConfigMap.
+import { spawnSync } from 'node:child_process'
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import YAML from 'yaml'
+import { commandLines } from '../helpers/fakes.mts'
+import { freePort } from '../../scripts/lib/ports.mts'
+import { mutatingLines, nodeFile, up, world } from './support.mts'
+
+const docker = (env: NodeJS.ProcessEnv, args: string[]) => spawnSync('docker', args, { env, encoding: 'utf8' })
+
+test('a stopped registry container is started, not duplicated', async () => {
+  const w = await world()
+  try {
+    assert.is((await up(w)).code, 0)
+    assert.is(docker(w.env, ['stop', 'kind-registry']).status, 0)
+    w.clearCalls()
+    const r = await up(w)
+    assert.is(r.code, 0, r.stderr)
+    assert.equal(mutatingLines(w.calls()), ['docker start kind-registry'])
+    const registries = Object.values(w.state().docker.containers as Record<string, any>).filter((c) => c.Config.Labels['dev.platform.role'] === 'registry')
+    assert.is(registries.length, 1)
+    assert.is(registries[0].State.Running, true)
+    assert.match(r.stderr, 'started the stopped kind-registry')
+  } finally {
+    w.cleanup()
+  }
+})
+
+test('a same-name container without our label is reported before anything is created and never removed', async () => {
+  const w = await world()
+  try {
+    const other = await freePort()
+    assert.is(docker(w.env, ['run', '-d', '--name', 'kind-registry', '-p', `127.0.0.1:${other}:5000`, 'registry:2']).status, 0)
+    w.clearCalls()
+    const r = await up(w)
+    assert.is(r.code, 4, r.stderr)
+    assert.match(r.stderr, 'a container named "kind-registry" exists but was not created by up (no label dev.platform.role=registry)')
+    assert.match(r.stderr, 'set REGISTRY_NAME to another name')
+    assert.equal(mutatingLines(w.calls()), [])
+    assert.is(w.state().docker.containers['kind-registry'].Config.Image, 'registry:2')
+  } finally {
+    w.cleanup()
+  }
+})
+
+test('REGISTRY_PORT changed: the registry is re-created on the new port and every node and the ConfigMap follow', async () => {
+  const w = await world()
+  try {
+    assert.is((await up(w)).code, 0)
+    const next = await freePort()
+    w.clearCalls()
+    const r = await up(w, [], { REGISTRY_PORT: String(next) })
+    assert.is(r.code, 0, r.stderr)
+    assert.match(r.stderr, `re-creating registry kind-registry (port 127.0.0.1:${w.ports.registry} -> 127.0.0.1:${next})`)
+    const changes = mutatingLines(w.calls())
+    assert.ok(changes.includes('docker rm -f kind-registry'), changes.join('\n'))
+    assert.ok(changes.some((l) => l.startsWith('docker run') && l.includes(`127.0.0.1:${next}:5000`)))
+    assert.ok(changes.includes('docker network connect kind kind-registry'), 'the new container joins the kind network again')
+    assert.not.ok(changes.some((l) => l.startsWith('kind ')), 'the cluster is untouched')
+    for (const node of ['platform-control-plane', 'platform-worker', 'platform-worker2']) {
+      assert.ok(nodeFile(w, node, `/etc/containerd/certs.d/localhost:${next}/hosts.toml`), node)
+    }
+    const cm = w.state().kube.objects['kind-platform'].find((o: any) => o.metadata.name === 'local-registry-hosting')
+    assert.is(YAML.parse(cm.data['localRegistryHosting.v1']).host, `localhost:${next}`)
+    assert.equal(commandLines(w.calls('docker')).filter((l) => l.startsWith('docker exec -i')).length, 3, 'only the new localhost:<port> file is written, once per node')
+  } finally {
+    w.cleanup()
+  }
+})
+
+test.run()
