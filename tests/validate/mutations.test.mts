@@ -219,5 +219,24 @@ test('a kind we have no schema for, and a kind config field kind would reject', 
   })
 })
 
+test('plain manifests: applied (and checked) under a Flux path without kustomization.yaml, else skipped or warned', async () => {
+  const extraKs = 'apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: extra\n  namespace: flux-system\nspec:\n  interval: 10m\n  prune: true\n  path: ./infrastructure/extra\n  sourceRef:\n    kind: OCIRepository\n    name: platform\n'
+  await withEdit('bootstrap/sync/extra.yaml', () => extraKs, async () => {
+    await withEdit('bootstrap/sync/kustomization.yaml', editDocs(([k]) => { k.resources.push('extra.yaml') }), async () => {
+      await withEdit('infrastructure/extra/nested/cm.yaml', () => 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: Bad_Name\n  namespace: ingress\n', async () => {
+        await withEdit('infrastructure/stray.yaml', () => 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: stray\n  namespace: ingress\n', async () => {
+          await withEdit('apps/tool-config.yaml', () => 'apiVersion: netpol.platform.local/v1alpha1\nkind: NetpolAssertions\ncontext:\n  - apiVersion: v1\n    kind: Pod\n    metadata: {name: p}\nassertions: []\n', async () => {
+            const r = await validate()
+            expectProblem(r, { rule: 'names/dns-1123', file: 'infrastructure/extra/nested/cm.yaml', field: 'metadata.name', kind: 'ConfigMap' })
+            assert.ok(r.problems.some((p) => p.severity === 'warning' && p.rule === 'flux/unapplied' && p.file === 'infrastructure/stray.yaml'), show(r))
+            assert.ok(r.skipped.some((x) => x.file === 'apps/tool-config.yaml' && /netpol\.platform\.local\/v1alpha1 NetpolAssertions/.test(x.reason)), JSON.stringify(r.skipped))
+            assert.not.ok(r.problems.some((p) => p.file === 'apps/tool-config.yaml'), show(r))
+          })
+        })
+      })
+    })
+  })
+})
+
 test.after(() => removeDir(copy))
 test.run()

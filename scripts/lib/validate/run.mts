@@ -179,10 +179,23 @@ export async function validateRepo(opts: ValidateOptions): Promise<ValidateResul
     if (!brokenBelow(dir)) problem({ rule: 'kustomize/build', file: rel(kfiles.get(dir)!.file), message })
   }
 
-  // 4. the objects to judge: builds of kustomizations no other kustomization includes (what Flux applies),
-  //    plus manifests outside any kustomization (Flux applies a plain directory as is)
+  // 4. the objects to judge: builds of kustomizations no other kustomization includes (what Flux applies), plus
+  //    plain manifests under a Flux Kustomization path without kustomization.yaml (Flux then generates one
+  //    listing every manifest below it). YAML elsewhere is not applied by anything: tool configs (kind,
+  //    netpol assertions) are skipped; a stray manifest of a known kind is a warning.
   const rootDirs = buildable.filter((d) => !referencedDirs.has(d))
   const objects: SourcedObject[] = rootDirs.flatMap((d) => outputs.get(d) ?? [])
+  const isFluxKs = (d: Record<string, any>) => d.kind === 'Kustomization' && String(d.apiVersion).startsWith('kustomize.toolkit.fluxcd.io/') && typeof d.spec?.path === 'string'
+  const fluxPathDocs = [...objects.map((o) => o.doc), ...[...parsed.values()].flatMap((p) => p.docs.filter(isK8sObject))].filter(isFluxKs)
+  const fluxPaths = new Set(fluxPathDocs.map((d) => path.resolve(root, d.spec.path)))
+  /** the Flux path whose generated kustomization would include `file`, if any */
+  const generatedBy = (file: string): string | undefined => {
+    for (let dir = path.dirname(file); dir.startsWith(root) && dir !== path.dirname(dir); dir = path.dirname(dir)) {
+      if (kfiles.has(dir)) return undefined
+      if (fluxPaths.has(dir)) return dir
+    }
+    return undefined
+  }
   let standaloneObjects = 0
   let kindConfigs = 0
   for (const [file, p] of parsed) {
@@ -202,7 +215,17 @@ export async function validateRepo(opts: ValidateOptions): Promise<ValidateResul
       problem({ severity: 'warning', rule: 'kustomize/unused-file', file: rel(file), message: `not listed in ${rel(kfiles.get(path.dirname(file))!.file)}, so Flux never applies it` })
       continue
     }
-    for (const doc of objs) { objects.push({ doc, file, patchedBy: [], build: file }); standaloneObjects++ }
+    if (generatedBy(file)) {
+      for (const doc of objs) { objects.push({ doc, file, patchedBy: [], build: file }); standaloneObjects++ }
+      continue
+    }
+    const known: Record<string, any>[] = []
+    for (const d of objs) if (await loadModel(d.apiVersion, d.kind)) known.push(d)
+    if (known.length) {
+      problem({ severity: 'warning', rule: 'flux/unapplied', file: rel(file), object: objectId(known[0]!), message: 'in no kustomization and under no Flux Kustomization path: nothing applies this manifest' })
+    } else {
+      skipped.push({ file: rel(file), reason: `not applied to the cluster (${[...new Set(objs.map((d) => `${d.apiVersion} ${d.kind}`))].join(', ')})` })
+    }
   }
 
   // 5. per-object checks
@@ -246,7 +269,6 @@ export async function validateRepo(opts: ValidateOptions): Promise<ValidateResul
   for (const f of referenceFindings(objects, root)) objectProblem(f.object, f.rule, f.field, f.message, f.severity ?? 'error')
 
   // 7. a kustomization under infrastructure/ or apps/ that no Flux Kustomization points at is never deployed
-  const fluxPaths = new Set(objects.filter((o) => o.doc.kind === 'Kustomization' && String(o.doc.apiVersion).startsWith('kustomize.toolkit.fluxcd.io/') && typeof o.doc.spec?.path === 'string').map((o) => path.resolve(root, o.doc.spec.path)))
   for (const d of rootDirs) {
     const top = rel(d).split('/')[0]
     if ((top === 'infrastructure' || top === 'apps') && !fluxPaths.has(d)) {
