@@ -152,6 +152,23 @@ test('an entry removed from forwards.json (down) is not re-established; forward 
   }
 })
 
+test('down stops a running forward: the supervisor first (so nothing is re-established), then its kubectl', async () => {
+  const w = await world()
+  const p = start(w, ['--only', 'grafana,dev'])
+  try {
+    await until('forwards recorded', () => entries(w.stateDir).filter((x) => x.role === 'port-forward').length === 2)
+    const d = await runScript('down', ['--yes'], { env: w.f.env, timeoutMs: 60_000 })
+    assert.is(d.code, 0, d.stderr)
+    assert.match(d.stderr, /stop port-forward forward supervisor of grafana, dev/)
+    assert.is(await p.exit, 130)
+    for (const pid of startedPids(w.f)) await until(`pid ${pid} gone`, () => !alive(pid), 60)
+    assert.is(startedPids(w.f).length, 2, 'nothing was re-established')
+  } finally {
+    p.child.kill('SIGKILL')
+    await w.done()
+  }
+})
+
 test('--for: exits 0 by itself and cleans up; a missing service is reported, the others still open', async () => {
   const w = await world({ grafana: true, dev: true })
   try {
