@@ -5,6 +5,7 @@
 
 import fs from 'node:fs'
 import path from 'node:path'
+import YAML from 'yaml'
 import { podSpecOf } from './object-checks.mts'
 import type { SourcedObject } from './types.mts'
 
@@ -154,7 +155,14 @@ export function referenceFindings(objects: readonly SourcedObject[], root: strin
         if (!target) { add(o, 'ref/helm-values', `spec.valuesFrom[${i}].name`, `${v?.kind} ${ns}/${v?.name} is not defined in the repository`); return }
         const key = v.valuesKey ?? 'values.yaml'
         const data = { ...(target.doc.data ?? {}), ...(target.doc.stringData ?? {}) }
-        if (!(key in data)) add(o, 'ref/helm-values', `spec.valuesFrom[${i}].valuesKey`, `${v.kind} ${ns}/${v.name} has no key ${key}`)
+        if (!(key in data)) { add(o, 'ref/helm-values', `spec.valuesFrom[${i}].valuesKey`, `${v.kind} ${ns}/${v.name} has no key ${key}`); return }
+        if (v.kind === 'ConfigMap' && !v.targetPath) {
+          let values: unknown
+          try { values = YAML.parse(String(data[key])) } catch { values = undefined }
+          if (values !== null && (typeof values !== 'object' || Array.isArray(values))) {
+            add(target, 'ref/helm-values', `data[${JSON.stringify(key)}]`, `the values of HelmRelease ${ns}/${d.metadata?.name} must be a YAML mapping`)
+          }
+        }
       })
       arr(spec.dependsOn).forEach((dep, i) => {
         const depNs = dep?.namespace ?? ns

@@ -59,7 +59,7 @@ export function summaryLine(r: ValidateResult): string {
     `${c.builds} kustomization builds${c.buildsFailed ? ` (${c.buildsFailed} failed)` : ''}`,
     `${c.objects} objects`,
     ...(c.kindConfigs ? [`${c.kindConfigs} kind config${c.kindConfigs === 1 ? '' : 's'}`] : []),
-    `${c.yamlFiles} YAML files (${r.skipped.length} not Kubernetes manifests)`,
+    `${c.yamlFiles} YAML files (${r.skipped.length} skipped: not applied to the cluster)`,
   ]
   return `validate: ${verdict}: ${c.errors} error${c.errors === 1 ? '' : 's'}, ${c.warnings} warning${c.warnings === 1 ? '' : 's'} — ${parts.join(', ')} — in ${formatMs(r.elapsedMs)}`
 }
