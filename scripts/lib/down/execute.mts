@@ -1,0 +1,142 @@
+// The thin executor: runs a plan's actions in order, each idempotent (already gone = removed), re-checking
+// ownership right before anything destructive. It keeps going after a failed action (teardown is best-effort;
+// the leftover check afterwards decides the exit code) but stops at once on Ctrl-C.
+
+import fs from 'node:fs'
+import path from 'node:path'
+import type { Config } from '../config.mts'
+import { InterruptedError, isStepError } from '../errors.mts'
+import type { Runner } from '../run.mts'
+import { readState, writeState } from '../state.mts'
+import type { Ui } from '../ui.mts'
+import { inspectContainer } from '../tools/docker.mts'
+import { inspectNetwork, removeContainerAndVolumes, removeNetwork } from '../tools/docker-down.mts'
+import { fluxUninstall } from '../tools/flux-down.mts'
+import { helmUninstall } from '../tools/helm-down.mts'
+import { kindClusters, kindDeleteCluster } from '../tools/kind.mts'
+import { contextNames, deleteContext, deleteFluxKustomizations, deleteNamespace } from '../tools/kubectl-down.mts'
+import { dropForwards, stopProcess } from './forwards.mts'
+import { describeAction } from './plan.mts'
+import { REGISTRY_LABEL, REGISTRY_ROLE, type Action, type Plan } from './types.mts'
+
+export type ActionResult = 'deleted' | 'absent' | 'skipped' | 'failed'
+
+export interface ActionReport {
+  action: Action
+  description: string
+  result: ActionResult
+  /** why it failed or was skipped */
+  message?: string
+}
+
+export interface ExecuteInput {
+  plan: Plan
+  runner: Runner
+  ui: Ui
+  config: Config
+  signal: AbortSignal
+}
+
+export interface ExecuteResult {
+  reports: ActionReport[]
+  /** pids of port-forwards that would not stop */
+  stillRunning: number[]
+}
+
+const STEP = 'down'
+
+async function run(a: Action, i: ExecuteInput, stillRunning: number[]): Promise<{ result: ActionResult; message?: string }> {
+  const r = i.runner
+  const t = i.config.helmTimeoutMs
+  switch (a.kind) {
+    case 'stop-forward': {
+      const gone = await stopProcess(a.pid, r)
+      if (!gone) stillRunning.push(a.pid)
+      return gone ? { result: 'deleted' } : { result: 'failed', message: `pid ${a.pid} is still running after SIGKILL` }
+    }
+    case 'flux-prune':
+      return { result: (await deleteFluxKustomizations(r, a.context, t, STEP)) === 'removed' ? 'deleted' : 'absent' }
+    case 'flux-uninstall':
+      await fluxUninstall(r, a.context, t, STEP)
+      return { result: 'deleted' }
+    case 'helm-uninstall':
+      return { result: (await helmUninstall(r, a.context, a.name, a.namespace, t, STEP)) === 'removed' ? 'deleted' : 'absent' }
+    case 'delete-namespace':
+      return { result: (await deleteNamespace(r, a.context, a.name, t, STEP)) === 'removed' ? 'deleted' : 'absent' }
+    case 'delete-cluster': {
+      // exact name only: `kind delete cluster` with a name that is not listed would still "succeed"
+      if (!(await kindClusters(r, STEP)).includes(a.name)) return { result: 'absent' }
+      await kindDeleteCluster(r, a.name, STEP)
+      return { result: 'deleted' }
+    }
+    case 'delete-context': {
+      // kind removes its context itself when it deletes the cluster; this catches a stale one
+      if (!(await contextNames(r, a.context, STEP)).includes(a.context)) return { result: 'absent' }
+      return { result: (await deleteContext(r, a.context, STEP)) === 'removed' ? 'deleted' : 'absent' }
+    }
+    case 'delete-registry': {
+      const c = await inspectContainer(r, a.name, STEP)
+      if (!c) return { result: 'absent' }
+      if (c.labels[REGISTRY_LABEL] !== REGISTRY_ROLE) {
+        return { result: 'skipped', message: `container ${a.name} no longer carries ${REGISTRY_LABEL}=${REGISTRY_ROLE}: not ours, left alone` }
+      }
+      return { result: (await removeContainerAndVolumes(r, a.name, STEP)) === 'removed' ? 'deleted' : 'absent' }
+    }
+    case 'delete-network': {
+      const n = await inspectNetwork(r, a.name, STEP)
+      if (!n.exists) return { result: 'absent' }
+      // checked again now that the cluster (and maybe the registry) is gone: kind's network is shared
+      const others = (await kindClusters(r, STEP)).filter((c) => c !== i.config.clusterName)
+      if (others.length || n.members.length) {
+        return { result: 'skipped', message: `network ${a.name} still in use (${[...others.map((c) => `kind cluster ${c}`), ...n.members].join(', ')}): kept` }
+      }
+      return { result: (await removeNetwork(r, a.name, STEP)) === 'removed' ? 'deleted' : 'absent' }
+    }
+    case 'delete-credentials': {
+      if (!fs.existsSync(a.file)) return { result: 'absent' }
+      fs.rmSync(a.file, { force: true })
+      return { result: 'deleted' }
+    }
+    case 'delete-state': {
+      if (!fs.existsSync(a.dir)) return { result: 'absent' }
+      if (a.whole) fs.rmSync(a.dir, { recursive: true, force: true })
+      else for (const e of a.remove) fs.rmSync(path.join(a.dir, e), { recursive: true, force: true })
+      return { result: 'deleted' }
+    }
+    case 'update-state': {
+      if (!fs.existsSync(a.dir)) return { result: 'absent' }
+      if (fs.existsSync(path.join(a.dir, 'state.json')) && a.forget.length) {
+        const s = readState(a.dir)
+        for (const k of a.forget) delete s[k]
+        writeState(a.dir, s)
+      }
+      if (a.dropForwards.length) dropForwards(a.dir, a.dropForwards)
+      return { result: 'deleted' }
+    }
+  }
+}
+
+export async function execute(i: ExecuteInput): Promise<ExecuteResult> {
+  const reports: ActionReport[] = []
+  const stillRunning: number[] = []
+  for (const a of i.plan.actions) {
+    if (i.signal.aborted) throw new InterruptedError(STEP)
+    const description = describeAction(a)
+    try {
+      const out = await i.ui.step(description, async (s) => {
+        const o = await run(a, i, stillRunning)
+        if (o.result === 'absent') s.skip('already gone')
+        else if (o.result === 'skipped') s.skip(o.message ?? 'kept')
+        return o
+      })
+      reports.push({ action: a, description, ...out })
+    } catch (e) {
+      if (e instanceof InterruptedError || i.signal.aborted) throw e instanceof InterruptedError ? e : new InterruptedError(STEP)
+      const message = isStepError(e) ? `${e.message}${e.command ? ` [${e.command}]` : ''}` : e instanceof Error ? e.message : String(e)
+      if (!isStepError(e) && !(e instanceof Error && 'code' in e)) throw e
+      reports.push({ action: a, description, result: 'failed', message })
+      i.ui.error(`${description}: ${message}`)
+    }
+  }
+  return { reports, stillRunning }
+}

@@ -1,0 +1,103 @@
+// What exists right now: read-only calls only (they run under --dry-run too). Used before planning and again
+// after executing, to find leftovers.
+
+import type { Config } from '../config.mts'
+import { EXIT, StepError } from '../errors.mts'
+import type { Runner } from '../run.mts'
+import type { PlatformState } from '../state.mts'
+import { listContainers, dockerServer } from '../tools/docker.mts'
+import { inspectContainerWithMounts, inspectNetwork } from '../tools/docker-down.mts'
+import { kindClusters } from '../tools/kind.mts'
+import { helmReleaseNames } from '../tools/helm-down.mts'
+import { contextNames, currentContext, namespaceNames } from '../tools/kubectl-down.mts'
+import { observeLocal } from './local.mts'
+import { KIND_CLUSTER_LABEL, REGISTRY_LABEL, REGISTRY_ROLE, type Observed, type ObservedExisting, type ObservedKind } from './types.mts'
+
+export interface ObserveInput {
+  runner: Runner
+  config: Config
+  state: PlatformState
+  stateDir: string
+  root: string
+  env?: NodeJS.ProcessEnv
+}
+
+/** What up records about the docker network of the cluster (kind creates it on first use; it is shared). */
+interface NetworkRecord { name?: string; createdByUs?: boolean }
+
+/** kind's network: "kind", unless the (experimental) override names another one. */
+export const kindNetworkName = (env: NodeJS.ProcessEnv = process.env): string => env.KIND_EXPERIMENTAL_DOCKER_NETWORK || 'kind'
+
+const ANONYMOUS = /^[0-9a-f]{64}$/
+
+async function observeKind(i: ObserveInput): Promise<ObservedKind> {
+  const r = i.runner
+  const docker = await dockerServer(r, 'down')
+  if (!docker.reachable) {
+    throw new StepError({
+      step: 'down',
+      message: `cannot look for the cluster and registry: ${docker.error ?? 'the Docker daemon is not reachable'}`,
+      hint: 'start Docker and re-run; nothing was deleted',
+      exitCode: EXIT.precondition,
+    })
+  }
+  const name = i.config.clusterName
+  const netName = kindNetworkName(i.env)
+  const [clusters, nodes, registry, network] = await Promise.all([
+    kindClusters(r, 'down'),
+    listContainers(r, { label: `${KIND_CLUSTER_LABEL}=${name}` }, 'down'),
+    inspectContainerWithMounts(r, i.config.registryName, 'down'),
+    inspectNetwork(r, netName, 'down'),
+  ])
+  const rec = (i.state as PlatformState & { network?: NetworkRecord }).network
+  const ours = registry?.labels[REGISTRY_LABEL] === REGISTRY_ROLE
+  // the registry listens on 5000 inside its container
+  const port = registry?.ports.find((p) => p.containerPort === 5000)?.hostPort
+  return {
+    clusterName: name,
+    clusters,
+    nodes: nodes.map((n) => n.name).sort(),
+    registry: {
+      name: i.config.registryName,
+      status: !registry ? 'absent' : ours ? 'ours' : 'foreign',
+      ...(registry ? { running: registry.running, image: registry.image, networks: registry.networks } : { networks: [] }),
+      ...(port ? { hostPort: port } : {}),
+      volumes: (registry?.mounts ?? []).filter((m) => m.type === 'volume' && m.name).map((m) => ({ name: m.name!, anonymous: ANONYMOUS.test(m.name!) })),
+    },
+    network: { name: netName, exists: network.exists, createdByUs: Boolean(rec?.createdByUs && (rec.name ?? 'kind') === netName), members: network.members },
+  }
+}
+
+async function observeExisting(i: ObserveInput, context: string): Promise<ObservedExisting> {
+  const installed = i.state.installed
+  const recorded = { helmReleases: installed?.helmReleases ?? [], namespaces: installed?.namespaces ?? [], flux: Boolean(installed?.flux) }
+  if (!recorded.helmReleases.length && !recorded.namespaces.length && !recorded.flux) {
+    // nothing of ours in that cluster: do not even talk to it
+    return { flux: { recorded: false, present: false }, helmReleases: [], namespaces: [] }
+  }
+  const namespaces = new Set(await namespaceNames(i.runner, context, 'down'))
+  const releases = recorded.helmReleases.length ? await helmReleaseNames(i.runner, context, 'down') : []
+  return {
+    flux: { recorded: recorded.flux, present: recorded.flux && namespaces.has('flux-system') },
+    helmReleases: recorded.helmReleases.map((h) => ({ ...h, present: releases.some((x) => x.name === h.name && x.namespace === h.namespace) })),
+    namespaces: recorded.namespaces.map((n) => ({ name: n, present: namespaces.has(n) })),
+  }
+}
+
+export async function observe(i: ObserveInput): Promise<Observed> {
+  const provider = i.config.provider
+  const context = i.config.kubeContext
+  const [contexts, current, local] = await Promise.all([
+    contextNames(i.runner, context, 'down'),
+    currentContext(i.runner, context, 'down'),
+    observeLocal(i.stateDir, i.root, i.state, i.runner),
+  ])
+  return {
+    provider,
+    context,
+    contexts,
+    ...(current ? { currentContext: current } : {}),
+    ...(provider === 'kind' ? { kind: await observeKind(i) } : { existing: await observeExisting(i, context) }),
+    local,
+  }
+}

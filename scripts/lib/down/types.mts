@@ -1,0 +1,133 @@
+// What `down` sees (Observed), what a person or the flags chose (Choices), and what it will do (Plan).
+// The planner between them is pure (plan.mts); observe.mts and execute.mts are the only parts with effects.
+
+export const REGISTRY_LABEL = 'dev.platform.role'
+export const REGISTRY_ROLE = 'registry'
+/** kind labels every node container with its cluster name */
+export const KIND_CLUSTER_LABEL = 'io.x-k8s.kind.cluster'
+
+/** A port-forward recorded in <state>/forwards.json. */
+export interface ObservedForward {
+  pid: number
+  what: string
+  /** the process is running (not a zombie) */
+  live: boolean
+  /** live AND its command line is still a port-forward (the pid was not reused by something else) */
+  ours: boolean
+}
+
+export interface ObservedRegistry {
+  name: string
+  /** absent: no container of that name; ours: carries dev.platform.role=registry; foreign: same name without our label */
+  status: 'absent' | 'ours' | 'foreign'
+  running?: boolean
+  image?: string
+  hostPort?: number
+  /** docker volumes mounted into it: the cached images. Anonymous ones go with `docker rm -v`. */
+  volumes: { name: string; anonymous: boolean }[]
+  networks: string[]
+}
+
+export interface ObservedNetwork {
+  name: string
+  exists: boolean
+  /** up recorded that the network did not exist before it created the cluster */
+  createdByUs: boolean
+  /** containers attached to it */
+  members: string[]
+}
+
+export interface ObservedKind {
+  clusterName: string
+  /** every cluster `kind get clusters` lists (ours is deleted only on an exact match) */
+  clusters: string[]
+  /** node containers labelled io.x-k8s.kind.cluster=<clusterName> */
+  nodes: string[]
+  registry: ObservedRegistry
+  network: ObservedNetwork
+}
+
+export interface ObservedExisting {
+  /** up installed Flux there (state.installed.flux) and it is still there */
+  flux: { recorded: boolean; present: boolean }
+  helmReleases: { name: string; namespace: string; present: boolean }[]
+  namespaces: { name: string; present: boolean }[]
+}
+
+export interface ObservedLocal {
+  stateDir: string
+  stateExists: boolean
+  /** entries of the state dir (names, not paths) */
+  stateEntries: string[]
+  /** the whole dir may be removed recursively (it is ours: not /, $HOME, the repo or an ancestor of them) */
+  dirRemovable: boolean
+  /** the generated Grafana admin password file, when it lives in the state dir */
+  credentials?: { file: string; exists: boolean }
+  forwards: ObservedForward[]
+}
+
+export interface Observed {
+  provider: 'kind' | 'existing'
+  /** the one context down ever talks to: kind-<name>, or KUBE_CONTEXT with PLATFORM_PROVIDER=existing */
+  context: string
+  /** context names in the kubeconfig */
+  contexts: string[]
+  /** the kubeconfig's current-context (shown, never changed) */
+  currentContext?: string
+  kind?: ObservedKind
+  existing?: ObservedExisting
+  local: ObservedLocal
+}
+
+export type ItemId = string
+
+/** Something down can delete, as shown in the prompt and the report. */
+export interface Item {
+  id: ItemId
+  title: string
+  detail: string
+  /** a few words for the prompt line (the detail is in the table above it) */
+  hint: string
+  exists: boolean
+  /** selected unless the user says otherwise (--yes takes exactly these) */
+  byDefault: boolean
+  /** offered in the interactive multi-select (false for things that go with another item) */
+  choosable: boolean
+}
+
+export interface Choices {
+  /** item ids to delete */
+  selected: ItemId[]
+}
+
+export type Action =
+  | { kind: 'stop-forward'; item: ItemId; pid: number; what: string }
+  | { kind: 'flux-prune'; item: ItemId; context: string }
+  | { kind: 'flux-uninstall'; item: ItemId; context: string }
+  | { kind: 'helm-uninstall'; item: ItemId; context: string; name: string; namespace: string }
+  | { kind: 'delete-namespace'; item: ItemId; context: string; name: string }
+  | { kind: 'delete-cluster'; item: ItemId; name: string; context: string }
+  | { kind: 'delete-context'; item: ItemId; context: string }
+  | { kind: 'delete-registry'; item: ItemId; name: string }
+  | { kind: 'delete-network'; item: ItemId; name: string }
+  | { kind: 'delete-credentials'; item: ItemId; file: string }
+  /** whole: remove the dir recursively; otherwise remove exactly `remove` (entries of the dir) */
+  | { kind: 'delete-state'; item: ItemId; dir: string; whole: boolean; remove: string[] }
+  | { kind: 'update-state'; item: ItemId; dir: string; forget: StateSection[]; dropForwards: number[] }
+
+export type StateSection = 'cluster' | 'registry' | 'installed' | 'image' | 'grafana'
+
+export type Outcome = 'delete' | 'absent' | 'keep'
+
+export interface PlanEntry {
+  item: ItemId
+  title: string
+  outcome: Outcome
+}
+
+export interface Plan {
+  actions: Action[]
+  entries: PlanEntry[]
+  /** things shown to the user that down will not touch (a foreign container, the current context, ...) */
+  notes: string[]
+}
