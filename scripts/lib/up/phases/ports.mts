@@ -47,7 +47,17 @@ export const portsPhase: Phase = {
     }
     rememberPortPlan(ctx, plan)
     ctx.facts.ports = plan.ports
-    const next = { ...plan.ports, requested: configured }
+    // Record, per key, the configured value the port was chosen for. A kept cluster's mapping that differs from
+    // the configured port was not chosen for it: keep the earlier record, so the next plan (or a re-create)
+    // still sees the configured port as wanted.
+    const requested: Partial<typeof configured> = {}
+    for (const d of plan.decisions) {
+      const earlier = remembered?.requested?.[d.key]
+      const chosenForIt = d.source !== 'cluster' || d.port === d.wanted
+      const value = chosenForIt ? d.configured : earlier
+      if (value !== undefined) requested[d.key] = value
+    }
+    const next = { ...plan.ports, requested }
     if (JSON.stringify(ctx.state.ports) !== JSON.stringify(next)) {
       ctx.state.ports = next
       ctx.saveState()
