@@ -76,7 +76,7 @@ forwards are recorded in <state dir>/forwards.json (down stops them). Ctrl-C clo
       if (ctx.json) printJson({ ok: bad.length === 0 && sup.failed.length === 0, forwards: results, failed: sup.failed.map((f) => ({ name: f.target.name, error: f.error })) })
       else process.stdout.write(`${renderTable(['name', 'url', 'target', 'check'], results.map((r) => [r.name, r.url, r.target, r.ok ? `ok (${r.status})` : `FAIL ${r.detail}`]))}\n`)
       if (bad.length || sup.failed.length) {
-        throw new StepError({ step: 'forward/check', message: `not reachable: ${[...bad.map((r) => r.name), ...sup.failed.map((f) => f.target.name)].join(', ')}`, hint: 'npx zx scripts/status.mts shows what is not ready', exitCode: EXIT.checkFailed })
+        throw new StepError({ step: 'forward/check', message: `not reachable: ${[...bad.map((r) => r.name), ...sup.failed.map((f) => f.target.name)].join(', ')}`, hint: 'npx zx scripts/smoke.mts names what is not ready', exitCode: EXIT.checkFailed })
       }
       return
     }
@@ -99,7 +99,7 @@ forwards are recorded in <state dir>/forwards.json (down stops them). Ctrl-C clo
     await sup.stop()
     if (outcome === 'timeout' || ctx.signal.aborted) return
     if (outcome.givenUp.length) {
-      throw new StepError({ step: 'forward', message: `gave up re-establishing ${outcome.givenUp.join(', ')}`, hint: 'is the cluster still up? npx zx scripts/status.mts', exitCode: EXIT.commandFailed })
+      throw new StepError({ step: 'forward', message: `gave up re-establishing ${outcome.givenUp.join(', ')}`, hint: 'is the cluster still up? npx zx scripts/smoke.mts checks the platform; re-run forward when it is', exitCode: EXIT.commandFailed })
     }
     if (outcome.removed.length) ctx.ui.info(`stopped from outside (removed from forwards.json): ${outcome.removed.join(', ')}; exiting`)
   },
