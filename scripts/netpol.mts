@@ -23,6 +23,7 @@ interface Flags extends FlagValues {
   interval: number
   concurrency: number
   rounds?: number
+  'ready-timeout': number
   'probe-image': string
 }
 
@@ -66,6 +67,7 @@ expectation, in both modes; any failing assertion exits 1.`,
     interval: { type: 'number', value: '<seconds>', default: 2, description: 'live: pause between rounds' },
     concurrency: { type: 'number', value: '<n>', default: 4, description: 'live: kubectl exec calls in flight' },
     rounds: { type: 'number', value: '<n>', description: 'live: at most this many probe rounds' },
+    'ready-timeout': { type: 'number', value: '<seconds>', default: 120, description: 'live: how long a new probe container may take to start (image pull included)' },
     'probe-image': { type: 'string', value: '<image>', default: DEFAULT_PROBE_IMAGE, description: 'live: image of the probe container (must provide agnhost, sh and dig)' },
   },
   examples: [
@@ -82,6 +84,7 @@ expectation, in both modes; any failing assertion exits 1.`,
     positiveNumber('interval', f.interval)
     positiveNumber('concurrency', f.concurrency, 1)
     positiveNumber('rounds', f.rounds, 1)
+    positiveNumber('ready-timeout', f['ready-timeout'])
     const externals = (f.external ?? []).map((s) => parseExternalSpec(s) ?? (() => {
       throw new StepError({ step: 'flags', message: `--external ${s} is not host:port[/TCP|UDP|SCTP]`, hint: 'e.g. --external 1.1.1.1:443 or --external example.com:80', exitCode: EXIT.usage })
     })())
@@ -111,9 +114,12 @@ expectation, in both modes; any failing assertion exits 1.`,
           intervalSec: f.interval,
           concurrency: f.concurrency,
           ...(f.rounds !== undefined ? { maxRounds: f.rounds } : {}),
+          readyTimeoutSec: f['ready-timeout'],
           image: f['probe-image'],
         })
 
+    // the human report carries its warnings; with a machine format or a file they must still reach a person
+    if (format !== 'human' || f.output) for (const w of report.warnings) ctx.ui.warn(`netpol: ${w}`)
     const text = renderReport(report, format, format === 'human' && !f.output && ctx.ui.color && Boolean(process.stdout.isTTY))
     if (f.output) {
       fs.mkdirSync(path.dirname(path.resolve(f.output)), { recursive: true })

@@ -19,11 +19,11 @@ import { addProbeContainer, execScript, getAllJson } from '../../tools/kubectl-p
 import { assertionTargets, checkAssertions, type AssertionsFile } from '../assertions.mts'
 import { buildCluster, flattenObjects, type SourcedObject } from '../objects.mts'
 import { expectationToReport } from '../offline.mts'
-import { cellKey, computeExpectation, type Expectation } from '../targets.mts'
+import { cellKey, computeExpectation, KUBE_DNS, type Expectation } from '../targets.mts'
 import type { ExternalTarget } from '../model.mts'
 import { summarize, type NetpolReport } from '../report/types.mts'
 import { planProbes } from './plan.mts'
-import { probeRounds, type ProbeIO } from './rounds.mts'
+import { pool, probeRounds, type ProbeIO } from './rounds.mts'
 
 export const DEFAULT_PROBE_IMAGE = 'registry.k8s.io/e2e-test-images/agnhost:2.53'
 export const PROBE_CONTAINER = 'netpol-probe'
@@ -41,7 +41,7 @@ export interface ProbeOptions {
   namespaces?: readonly string[]
   allNamespaces?: boolean
   externals?: readonly ExternalTarget[]
-  /** probe DNS resolution through kube-dns from every source (default true) */
+  /** probe DNS resolution through kube-dns from every source (default: when the cluster runs kube-dns) */
   dns?: boolean
   assertions?: AssertionsFile
   /** per-probe timeout (default 2) */
@@ -86,7 +86,7 @@ function probeContainerState(p: RawPod): { running?: string; waiting?: { name: s
   return out
 }
 
-async function ensureProbeContainers(ctx: ProbeContext, pods: RawPod[], opts: Required<Pick<ProbeOptions, 'image' | 'readyTimeoutSec'>> & Pick<ProbeOptions, 'now' | 'sleep'>, step: StepHandle): Promise<{ containers: Map<string, string>; failures: Map<string, string> }> {
+async function ensureProbeContainers(ctx: ProbeContext, pods: RawPod[], opts: Required<Pick<ProbeOptions, 'image' | 'readyTimeoutSec' | 'concurrency'>> & Pick<ProbeOptions, 'now' | 'sleep'>, step: StepHandle): Promise<{ containers: Map<string, string>; failures: Map<string, string> }> {
   const kube = ctx.config.kubeContext
   const now = opts.now ?? Date.now
   const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)))
@@ -106,11 +106,11 @@ async function ensureProbeContainers(ctx: ProbeContext, pods: RawPod[], opts: Re
       else toCreate.push({ pod: p, name: s.count === 0 ? PROBE_CONTAINER : `${PROBE_CONTAINER}-${s.count + 1}` })
     }
     if (toCreate.length) step.update(`adding a probe container to ${toCreate.length} pods`)
-    for (const { pod, name } of toCreate) {
+    await pool(toCreate, opts.concurrency, async ({ pod, name }) => {
       const res = await addProbeContainer(ctx.runner, kube, { namespace: pod.metadata?.namespace ?? 'default', pod: pod.metadata?.name ?? '', container: name, image: opts.image, customFile })
       if (res.ok) waitingFor.set(idOf(pod), name)
       else failures.set(idOf(pod), `kubectl debug failed: ${res.stderr.trim().split('\n').at(-1) ?? `exit ${res.exitCode}`}`)
-    }
+    })
     if (ctx.dryRun) {
       for (const id of waitingFor.keys()) failures.set(id, 'dry run: no probe container was added')
       return { containers, failures }
@@ -184,10 +184,13 @@ export async function runProbes(ctx: ProbeContext, options: ProbeOptions = {}): 
   const built = buildCluster(objects, { expandWorkloads: false })
   warnings.push(...built.warnings.filter((w) => namespaces === undefined || namespaces.some((n) => w.startsWith(`${n}/`))))
   const fromAssertions = options.assertions ? assertionTargets(options.assertions) : { externals: [], dns: false }
+  const hasDns = built.cluster.pods.some((p) => p.namespace === KUBE_DNS.namespace && p.labels[KUBE_DNS.label] === KUBE_DNS.value)
+  const dns = options.dns ?? (fromAssertions.dns || hasDns)
+  if (dns && !hasDns) warnings.push(`no running kube-dns pod (${KUBE_DNS.namespace}, ${KUBE_DNS.label}=${KUBE_DNS.value}): DNS cannot be probed`)
   const exp = computeExpectation(built.cluster, {
     ...(namespaces ? { namespaces } : {}),
     externals: [...(options.externals ?? []), ...fromAssertions.externals],
-    dns: options.dns ?? true,
+    dns,
   })
   if (exp.universe.sources.length === 0) {
     throw new StepError({
@@ -204,7 +207,7 @@ export async function runProbes(ctx: ProbeContext, options: ProbeOptions = {}): 
   const sourcePods = running.filter((p) => plan.plans.some((pl) => pl.source === idOf(p) && pl.probes.length > 0))
 
   const { containers, failures } = await step(`netpol: probe containers in ${sourcePods.length} pods`, (s) =>
-    ensureProbeContainers(ctx, sourcePods, { image, readyTimeoutSec: options.readyTimeoutSec ?? 120, ...(options.now ? { now: options.now } : {}), ...(options.sleep ? { sleep: options.sleep } : {}) }, s),
+    ensureProbeContainers(ctx, sourcePods, { image, readyTimeoutSec: options.readyTimeoutSec ?? 120, concurrency: options.concurrency ?? 4, ...(options.now ? { now: options.now } : {}), ...(options.sleep ? { sleep: options.sleep } : {}) }, s),
   )
   for (const [id, why] of failures) warnings.push(`${id}: ${why}`)
   const timeoutSec = options.timeoutSec ?? 2
