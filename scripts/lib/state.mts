@@ -19,6 +19,8 @@ export interface PlatformState {
   ports?: PortsState
   registry?: { name: string; image: string; port: number; createdByUs: boolean }
   cluster?: { name: string; context: string; createdByUs: boolean; configHash?: string }
+  /** the docker network kind put the cluster on, and whether it first appeared with our cluster (down may remove it) */
+  network?: { name: string; createdByUs: boolean }
   /** things up installed into an existing cluster, so down can remove exactly those */
   installed?: { helmReleases: { name: string; namespace: string }[]; namespaces: string[]; flux: boolean }
   image?: { repository: string; tag: string; sourceHash: string }

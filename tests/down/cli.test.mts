@@ -42,7 +42,9 @@ test('--yes: cluster, its context and local state go; the registry stays; the cl
     assert.is(w.currentContext(), 'prod-eks')
     assert.not.ok(fs.existsSync(w.stateDir), 'state dir removed')
     assert.ok(commandLines(w.f.calls('kind')).includes('kind delete cluster --name platform'))
-    assert.equal(mutatingCalls(w), ['kind delete cluster --name platform'])
+    // the kept registry leaves the kind network, which came with the cluster and goes with it
+    assert.equal(mutatingCalls(w), ['kind delete cluster --name platform', 'docker network disconnect kind kind-registry', 'docker network rm kind'])
+    assert.equal(Object.keys(w.f.state().docker.containers['kind-registry'].NetworkSettings.Networks), ['bridge'])
     assert.equal(kubectlCallsWithoutContext(w.f, 'kind-platform'), [])
     assert.ok(w.f.calls('kubectl').length > 0)
     assert.match(r.stderr, 'kept: registry container "kind-registry"')
@@ -138,6 +140,20 @@ test('another kind cluster: only ours (exact name) is deleted, and the shared ki
     assert.ok('kind' in w.f.state().docker.networks)
     assert.ok(w.contexts().includes('kind-platform-2'))
     assert.match(r.stderr, 'other kind clusters are left alone: platform-2')
+  } finally {
+    w.cleanup()
+  }
+})
+
+test('a kind network up did not create is left alone, and so is the kept registry on it', async () => {
+  const w = await kindWorld({ networkCreatedByUs: false })
+  try {
+    w.f.clearCalls()
+    const r = await runScript('down', ['--yes'], { env: w.env })
+    assert.is(r.code, 0, r.stderr)
+    assert.equal(mutatingCalls(w), ['kind delete cluster --name platform'])
+    assert.ok('kind' in w.f.state().docker.networks)
+    assert.ok('kind' in w.f.state().docker.containers['kind-registry'].NetworkSettings.Networks)
   } finally {
     w.cleanup()
   }

@@ -38,11 +38,11 @@ const yes = (o: Observed, opts = {}) => planTeardown(o, defaultChoices(listItems
 test('--yes deletes forwards, cluster, credentials and state, and keeps the registry (a cache)', () => {
   const o = world()
   const plan = yes(o)
-  assert.equal(kinds(plan.actions), ['stop-forward', 'delete-cluster', 'delete-context', 'delete-credentials', 'delete-state'])
+  assert.equal(kinds(plan.actions), ['stop-forward', 'delete-cluster', 'delete-context', 'disconnect-registry', 'delete-network', 'delete-credentials', 'delete-state'])
   assert.equal(plan.entries.find((e) => e.item === 'registry')?.outcome, 'keep')
   assert.ok(plan.notes.some((n) => n.includes('registry "kind-registry" kept on 127.0.0.1:5001')))
-  // the registry is still on the kind network, so the network stays
-  assert.not.ok(plan.actions.some((a) => a.kind === 'delete-network'))
+  // the kept registry leaves the network up created, so it can go (and the next up sees it appear again)
+  assert.equal(plan.actions.find((a) => a.kind === 'disconnect-registry'), { kind: 'disconnect-registry', item: 'cluster', name: 'kind-registry', network: 'kind' })
   const state = plan.actions.find((a) => a.kind === 'delete-state')
   assert.equal(state, { kind: 'delete-state', item: 'state', dir: DIR, whole: true, remove: [] })
 })
@@ -55,13 +55,16 @@ test('--all also deletes the registry, and then the network up created (nobody e
 
 test('the kind network stays while another kind cluster exists, a stranger is attached, or up did not create it', () => {
   const other = world((o) => { o.kind!.clusters.push('someone-else') })
-  assert.not.ok(networkRemovable(other, true))
+  assert.not.ok(networkRemovable(other))
   assert.ok(yes(other, { deleteRegistry: true }).notes.some((n) => n.includes('other kind clusters are left alone: someone-else')))
   const stranger = world((o) => { o.kind!.network.members.push('my-postgres') })
-  assert.not.ok(networkRemovable(stranger, true))
+  assert.not.ok(networkRemovable(stranger))
   const notOurs = world((o) => { o.kind!.network.createdByUs = false })
-  assert.not.ok(networkRemovable(notOurs, true))
-  assert.ok(networkRemovable(world(), true))
+  assert.not.ok(networkRemovable(notOurs))
+  assert.ok(networkRemovable(world()))
+  for (const o of [other, stranger, notOurs]) assert.not.ok(yes(o).actions.some((a) => a.kind === 'disconnect-registry' || a.kind === 'delete-network'))
+  // a foreign container with the registry's name is a stranger too
+  assert.not.ok(networkRemovable(world((o) => { o.kind!.registry.status = 'foreign' })))
 })
 
 test('a same-name registry container without our label is never offered nor deleted, and is reported', () => {
@@ -106,7 +109,7 @@ test('a stale kube context (cluster gone) is its own choice; with the cluster it
 test('choosing only some items deletes only those; kept local state forgets what was deleted', () => {
   const o = world()
   const plan = planTeardown(o, { selected: ['cluster'] })
-  assert.equal(kinds(plan.actions), ['delete-cluster', 'delete-context', 'update-state'])
+  assert.equal(kinds(plan.actions), ['delete-cluster', 'delete-context', 'disconnect-registry', 'delete-network', 'update-state'])
   const upd = plan.actions.at(-1) as Extract<Action, { kind: 'update-state' }>
   assert.equal(upd.forget, ['cluster', 'installed'])
   assert.equal(upd.dropForwards, [])
@@ -184,6 +187,7 @@ test('leftovers: what was to go but is still there; kept things are not leftover
   assert.equal(findLeftovers({ plan, before, after: before, stillRunning: [4242] }), [
     'port-forward grafana 127.0.0.1:3000 (pid 4242) still running',
     'kind cluster platform',
+    'docker network kind (created by up, unused)',
     'kube context kind-platform',
     'registry container kind-registry',
     'state dir /repo/.platform',
@@ -194,8 +198,11 @@ test('leftovers: what was to go but is still there; kept things are not leftover
   // the cluster and registry are gone, nobody is on the network up created: it should have gone too
   assert.ok(findLeftovers({ plan, before, after: halfCluster, stillRunning: [] }).includes('docker network kind (created by up, unused)'))
   const keepRegistry = yes(before)
-  const afterKeep = world((w) => { w.contexts = ['prod-eks']; w.kind!.clusters = []; w.kind!.nodes = []; w.local = gone.local; w.kind!.network.members = ['kind-registry'] })
+  const afterKeep = world((w) => { w.contexts = ['prod-eks']; w.kind!.clusters = []; w.kind!.nodes = []; w.local = gone.local; w.kind!.network = { name: 'kind', exists: false, createdByUs: true, members: [] } })
   assert.equal(findLeftovers({ plan: keepRegistry, before, after: afterKeep, stillRunning: [] }), [])
+  // the registry could not be disconnected: the network that was to go is still there
+  const stuck = world((w) => { w.contexts = ['prod-eks']; w.kind!.clusters = []; w.kind!.nodes = []; w.local = gone.local; w.kind!.network.members = ['kind-registry'] })
+  assert.equal(findLeftovers({ plan: keepRegistry, before, after: stuck, stillRunning: [] }), ['docker network kind (created by up, unused)'])
 })
 
 test.run()

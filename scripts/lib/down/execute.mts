@@ -10,7 +10,7 @@ import type { Runner } from '../run.mts'
 import { readState, writeState } from '../state.mts'
 import type { Ui } from '../ui.mts'
 import { inspectContainer } from '../tools/docker.mts'
-import { inspectNetwork, removeContainerAndVolumes, removeNetwork } from '../tools/docker-down.mts'
+import { disconnectNetwork, inspectNetwork, removeContainerAndVolumes, removeNetwork } from '../tools/docker-down.mts'
 import { fluxUninstall } from '../tools/flux-down.mts'
 import { helmUninstall } from '../tools/helm-down.mts'
 import { kindClusters, kindDeleteCluster } from '../tools/kind.mts'
@@ -81,6 +81,12 @@ async function run(a: Action, i: ExecuteInput, stillRunning: number[]): Promise<
         return { result: 'skipped', message: `container ${a.name} no longer carries ${REGISTRY_LABEL}=${REGISTRY_ROLE}: not ours, left alone` }
       }
       return { result: (await removeContainerAndVolumes(r, a.name, STEP)) === 'removed' ? 'deleted' : 'absent' }
+    }
+    case 'disconnect-registry': {
+      const c = await inspectContainer(r, a.name, STEP)
+      if (!c || !c.networks.includes(a.network)) return { result: 'absent' }
+      if (c.labels[REGISTRY_LABEL] !== REGISTRY_ROLE) return { result: 'skipped', message: `container ${a.name} is not ours: left alone` }
+      return { result: (await disconnectNetwork(r, a.network, a.name, STEP)) === 'removed' ? 'deleted' : 'absent' }
     }
     case 'delete-network': {
       const n = await inspectNetwork(r, a.name, STEP)

@@ -10,6 +10,7 @@ import { inspectContainerWithMounts, inspectNetwork } from '../tools/docker-down
 import { kindClusters } from '../tools/kind.mts'
 import { helmReleaseNames } from '../tools/helm-down.mts'
 import { contextNames, currentContext, namespaceNames } from '../tools/kubectl-down.mts'
+import { kindNetwork } from '../up/phases/wiring.mts'
 import { observeLocal } from './local.mts'
 import { KIND_CLUSTER_LABEL, REGISTRY_LABEL, REGISTRY_ROLE, type Observed, type ObservedExisting, type ObservedKind } from './types.mts'
 
@@ -21,12 +22,6 @@ export interface ObserveInput {
   root: string
   env?: NodeJS.ProcessEnv
 }
-
-/** What up records about the docker network of the cluster (kind creates it on first use; it is shared). */
-interface NetworkRecord { name?: string; createdByUs?: boolean }
-
-/** kind's network: "kind", unless the (experimental) override names another one. */
-export const kindNetworkName = (env: NodeJS.ProcessEnv = process.env): string => env.KIND_EXPERIMENTAL_DOCKER_NETWORK || 'kind'
 
 const ANONYMOUS = /^[0-9a-f]{64}$/
 
@@ -42,14 +37,14 @@ async function observeKind(i: ObserveInput): Promise<ObservedKind> {
     })
   }
   const name = i.config.clusterName
-  const netName = kindNetworkName(i.env)
+  const netName = kindNetwork(i.env)
   const [clusters, nodes, registry, network] = await Promise.all([
     kindClusters(r, 'down'),
     listContainers(r, { label: `${KIND_CLUSTER_LABEL}=${name}` }, 'down'),
     inspectContainerWithMounts(r, i.config.registryName, 'down'),
     inspectNetwork(r, netName, 'down'),
   ])
-  const rec = (i.state as PlatformState & { network?: NetworkRecord }).network
+  const rec = i.state.network
   const ours = registry?.labels[REGISTRY_LABEL] === REGISTRY_ROLE
   // the registry listens on 5000 inside its container
   const port = registry?.ports.find((p) => p.containerPort === 5000)?.hostPort
@@ -64,7 +59,7 @@ async function observeKind(i: ObserveInput): Promise<ObservedKind> {
       ...(port ? { hostPort: port } : {}),
       volumes: (registry?.mounts ?? []).filter((m) => m.type === 'volume' && m.name).map((m) => ({ name: m.name!, anonymous: ANONYMOUS.test(m.name!) })),
     },
-    network: { name: netName, exists: network.exists, createdByUs: Boolean(rec?.createdByUs && (rec.name ?? 'kind') === netName), members: network.members },
+    network: { name: netName, exists: network.exists, createdByUs: Boolean(rec?.createdByUs && rec.name === netName), members: network.members },
   }
 }
 

@@ -35,14 +35,17 @@ function stateEntriesWithoutCredentials(o: Observed): string[] {
   return ownedStateEntries(o).filter((e) => e !== cred)
 }
 
-/** Can the kind network go? Only if up created it, no other kind cluster exists and nobody else is attached. */
-export function networkRemovable(o: Observed, registrySelected: boolean): boolean {
+/**
+ * Can the kind network go with the cluster? Only if up created it, no other kind cluster exists and nobody but
+ * our nodes and our registry is attached (a kept registry is disconnected first; the next up reconnects it).
+ */
+export function networkRemovable(o: Observed): boolean {
   const k = o.kind
   if (!k || !k.network.exists || !k.network.createdByUs) return false
   if (k.clusters.some((c) => c !== k.clusterName)) return false
-  const going = new Set(k.nodes)
-  if (registrySelected && k.registry.status === 'ours') going.add(k.registry.name)
-  return k.network.members.every((m) => going.has(m))
+  const ours = new Set(k.nodes)
+  if (k.registry.status === 'ours') ours.add(k.registry.name)
+  return k.network.members.every((m) => ours.has(m))
 }
 
 /** Everything down could delete in this configuration, with what exists and what is selected by default. */
@@ -194,12 +197,15 @@ export function planTeardown(o: Observed, choices: Choices): Plan {
     if (has('cluster') && exists('cluster')) actions.push({ kind: 'delete-cluster', item: 'cluster', name: k.clusterName, context: o.context })
     if ((has('cluster') || has('context')) && exists('context')) actions.push({ kind: 'delete-context', item: has('cluster') ? 'cluster' : 'context', context: o.context })
     if (has('registry') && k.registry.status === 'ours') actions.push({ kind: 'delete-registry', item: 'registry', name: k.registry.name })
-    else if (k.registry.status === 'ours') notes.push(`registry "${k.registry.name}" kept${k.registry.hostPort ? ` on 127.0.0.1:${k.registry.hostPort}` : ''} (delete it with --delete-registry or --all)`)
+    else if (k.registry.status === 'ours') notes.push(`registry "${k.registry.name}" kept${k.registry.hostPort ? ` on 127.0.0.1:${k.registry.hostPort}` : ''} with its cached images (delete it with --delete-registry or --all)`)
     if (has('registry') && k.registry.status === 'ours') {
       for (const v of k.registry.volumes.filter((x) => !x.anonymous)) notes.push(`named volume ${v.name} is not deleted (docker volume rm ${v.name} if you want the cache gone)`)
     }
     const net = k.network
-    if (has('cluster') && networkRemovable(o, has('registry'))) actions.push({ kind: 'delete-network', item: 'cluster', name: net.name })
+    if (has('cluster') && networkRemovable(o)) {
+      if (!has('registry') && net.members.includes(k.registry.name)) actions.push({ kind: 'disconnect-registry', item: 'cluster', name: k.registry.name, network: net.name })
+      actions.push({ kind: 'delete-network', item: 'cluster', name: net.name })
+    }
     else if (net.exists && net.createdByUs && has('cluster')) notes.push(`docker network "${net.name}" kept: ${others.length ? 'other kind clusters use it' : 'other containers are attached'}`)
   }
 
@@ -245,6 +251,7 @@ export function describeAction(a: Action): string {
     case 'delete-cluster': return `kind delete cluster --name ${a.name}`
     case 'delete-context': return `remove kube context ${a.context} from the kubeconfig`
     case 'delete-registry': return `remove registry container ${a.name} and its anonymous data volume`
+    case 'disconnect-registry': return `disconnect the kept registry ${a.name} from the ${a.network} network (up reconnects it)`
     case 'delete-network': return `remove docker network ${a.name} (created by up, now unused)`
     case 'delete-credentials': return `delete ${a.file}`
     case 'delete-state': return a.whole ? `delete ${a.dir}` : `delete ${list(a.remove)} in ${a.dir}`
@@ -273,7 +280,7 @@ export function findLeftovers({ plan, before, after, stillRunning }: LeftoverInp
       if (k.clusters.includes(k.clusterName)) out.push(`kind cluster ${k.clusterName}`)
       else if (k.nodes.length) out.push(`node containers of kind cluster ${k.clusterName}: ${list(k.nodes)}`)
       const net = k.network
-      if (net.exists && net.createdByUs && !k.clusters.length && net.members.length === 0) out.push(`docker network ${net.name} (created by up, unused)`)
+      if (net.exists && (did('delete-network').length || (net.createdByUs && !k.clusters.length && net.members.length === 0))) out.push(`docker network ${net.name} (created by up, unused)`)
     }
     if ((removedItem('cluster') || removedItem('context')) && after.contexts.includes(after.context)) out.push(`kube context ${after.context}`)
     if (removedItem('registry') && k.registry.status === 'ours') out.push(`registry container ${k.registry.name}`)

@@ -59,7 +59,11 @@ export function confirmMessage(o: Observed, plan: Plan): string {
     if (plan.actions.some((a) => a.kind === 'delete-cluster')) return `Delete kind cluster "${name}"${more(del.length - 1)}? This cannot be undone.`
     return `Delete ${del.map((e) => e.title).join(', ')}? (kind cluster "${name}" is ${del.length && o.kind.clusters.includes(name) ? 'kept' : 'not there'})`
   }
-  return `Remove ${del.length} item${del.length === 1 ? '' : 's'} that up installed into context "${o.context}"?`
+  const local = new Set(['forwards', 'state', 'credentials'])
+  const inCluster = del.filter((e) => !local.has(e.item)).length
+  const also = del.filter((e) => local.has(e.item)).map((e) => e.title)
+  if (!inCluster) return `Delete ${also.join(', ')}? (nothing in context "${o.context}" is touched)`
+  return `Remove ${inCluster} thing${inCluster === 1 ? '' : 's'} up installed into context "${o.context}"${also.length ? ` (and ${also.join(', ')})` : ''}?`
 }
 
 export interface ReportInput {

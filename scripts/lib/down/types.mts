@@ -109,6 +109,8 @@ export type Action =
   | { kind: 'delete-cluster'; item: ItemId; name: string; context: string }
   | { kind: 'delete-context'; item: ItemId; context: string }
   | { kind: 'delete-registry'; item: ItemId; name: string }
+  /** a kept registry leaves the network with the cluster, so the network can go (the next up reconnects it) */
+  | { kind: 'disconnect-registry'; item: ItemId; name: string; network: string }
   | { kind: 'delete-network'; item: ItemId; name: string }
   | { kind: 'delete-credentials'; item: ItemId; file: string }
   /** whole: remove the dir recursively; otherwise remove exactly `remove` (entries of the dir) */

@@ -57,3 +57,11 @@ export async function removeNetwork(r: Runner, name: string, step = 'docker'): P
   if (/not found|No such network/i.test(res.stderr)) return 'absent'
   throw new StepError({ step, message: `docker network rm ${name} failed: ${lastLine(res.stderr)}`, command: `docker network rm ${name}`, hint: `see docker network inspect ${name}`, exitCode: EXIT.commandFailed })
 }
+
+/** `docker network disconnect`: not connected (or gone) counts as done. Mutating. */
+export async function disconnectNetwork(r: Runner, network: string, container: string, step = 'docker'): Promise<'removed' | 'absent'> {
+  const res = await r.run('docker', ['network', 'disconnect', network, container], { step, mutating: true, timeoutMs: 30_000, nothrow: true })
+  if (res.ok) return 'removed'
+  if (/is not connected|not found|No such (container|network)/i.test(res.stderr)) return 'absent'
+  throw new StepError({ step, message: `cannot disconnect ${container} from the ${network} network: ${lastLine(res.stderr)}`, command: `docker network disconnect ${network} ${container}`, hint: 're-run with --verbose', exitCode: EXIT.commandFailed })
+}

@@ -254,6 +254,28 @@ function bootstrapGit(state, p, env, dir) {
   ].join('\n') + '\n')
 }
 
+// ---- uninstall (down, existing-cluster mode) ----
+
+/** `flux uninstall --silent`: Flux objects (finalizers dropped, so what they applied stays), controllers, CRDs
+ * and, unless --keep-namespace, the flux-system namespace with everything in it. Output as flux v2.7 prints it. */
+function uninstall(state, p) {
+  const c = context(state, p)
+  if (c.error) return c.error
+  if (!p.flags['--silent'] && !p.flags['-s']) return err('✗ refusing to prompt without a terminal: use --silent')
+  const ns = p.namespace
+  const list = objectsOf(state, c.name)
+  const lines = [`► deleting components in ${ns} namespace`, '► deleting toolkit.fluxcd.io finalizers in all namespaces', '► deleting toolkit.fluxcd.io custom resource definitions']
+  for (let i = list.length - 1; i >= 0; i--) {
+    const o = list[i]
+    const flux = /toolkit\.fluxcd\.io\//.test(o.apiVersion ?? '')
+    const inNs = !p.flags['--keep-namespace'] && (o.metadata?.namespace === ns || (o.kind === 'Namespace' && o.metadata?.name === ns))
+    if (flux || inNs) list.splice(i, 1)
+  }
+  if (!p.flags['--keep-namespace']) lines.push(`► deleting namespace ${ns}`)
+  lines.push('✔ uninstall finished')
+  return ok('', `${lines.join('\n')}\n`)
+}
+
 export default async function fluxExt({ argv, state, env }) {
   const dir = env.FAKE_STATE_DIR
   const p = parse(argv)
@@ -264,5 +286,6 @@ export default async function fluxExt({ argv, state, env }) {
   if (cmd === 'reconcile') return reconcile(state, p, dir)
   if (cmd === 'get' && sub === 'all') return getAll(state, p)
   if (cmd === 'bootstrap' && sub === 'git') return bootstrapGit(state, p, env, dir)
+  if (cmd === 'uninstall') return uninstall(state, p)
   return undefined
 }

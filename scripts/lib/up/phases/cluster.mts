@@ -14,6 +14,8 @@ import { redact } from '../../redact.mts'
 import { writeFileAtomic } from '../../state.mts'
 import { kindClusters, kindCreateCluster, kindDeleteCluster, kindExportKubeconfig, kindNodes } from '../../tools/kind.mts'
 import { contextReachable, kubeContexts } from '../../tools/kubectl.mts'
+import { inspectNetwork } from '../../tools/docker-down.mts'
+import { kindNetwork } from './wiring.mts'
 import { observeClusterLayer, portPlanOf, portsOf } from '../cluster-observe.mts'
 import type { Phase, UpContext } from '../types.mts'
 
@@ -40,9 +42,18 @@ async function create(ctx: UpContext, eff: EffectiveKindConfig): Promise<void> {
     ctx.saveState()
   }
   if (!ctx.dryRun) writeFileAtomic(file, eff.text)
+  // kind creates its docker network on first use and shares it between clusters; down removes it only if it
+  // appeared with our cluster (and nothing else uses it). Recorded once it has: a re-create keeps the answer.
+  const network = kindNetwork()
+  const networkExisted = (await inspectNetwork(ctx.runner, network, 'cluster')).exists
   ctx.ui.info(`creating kind cluster "${c.clusterName}" (1 control-plane + ${c.workers} workers, ${c.nodeImage.split('@')[0]}); this takes a few minutes on the first run`)
   const res = await kindCreateCluster(ctx.runner, { name: c.clusterName, configFile: file, waitMs: c.clusterTimeoutMs, timeoutMs: c.clusterTimeoutMs * 2 + 600_000 }, 'cluster')
-  if (res.ok) return
+  if (res.ok) {
+    const createdByUs = !networkExisted || (ctx.state.network?.name === network && ctx.state.network.createdByUs)
+    ctx.state.network = { name: network, createdByUs }
+    ctx.saveState()
+    return
+  }
   const timedOut = (res as { timedOut?: boolean }).timedOut === true
   // kind removes the nodes of a failed create itself (unless --retain); make sure, so no half cluster remains.
   let cleaned = ''
