@@ -1,10 +1,14 @@
 #!/usr/bin/env zx
 // up: from nothing (a machine with Docker) to a verified platform, or converge an existing one.
-// The phases live in lib/up/phases/*; this file wires flags, state, the graph and the report.
+// The phases live in lib/up/phases/*; this file wires flags, state, the graph, the summary and the report.
 import path from 'node:path'
 import { printJson, runCommand } from './lib/cli.mts'
+import { writeDiagnostics } from './lib/diagnostics.mts'
+import { kubeContext, portsOf } from './lib/up/context.mts'
 import { runGraph, renderPlan, selectPhases } from './lib/up/graph.mts'
+import { assertFluxModeSupported } from './lib/up/phases/flux.mts'
 import { PHASES } from './lib/up/phases.mts'
+import { endpoints, summaryLines } from './lib/up/summary.mts'
 import type { UpContext, UpFlags } from './lib/up/types.mts'
 import { readState, writeFileAtomic, writeState } from './lib/state.mts'
 import { formatMs, renderTable } from './lib/ui.mts'
@@ -14,18 +18,22 @@ await runCommand<UpFlags>({
   summary: 'create or converge the local platform (cluster, registry, Flux, add-ons, demo app) and verify it',
   description: `
 Idempotent: every phase first observes what exists and acts only on the difference, so a second run on a
-converged platform changes nothing. Independent phases run concurrently. Phases: ${PHASES.map((p) => p.id).join(', ') || '(none yet)'}.`,
+converged platform changes nothing. Independent phases run concurrently. Phases: ${PHASES.map((p) => p.id).join(', ') || '(none yet)'}.
+On failure a diagnostics bundle (Flux objects, events, controller and failing pod logs) is written to
+<STATE_DIR>/diagnostics/<time>/ and its path printed.`,
   flags: {
     yes: { type: 'boolean', alias: 'y', description: 'answer yes to confirmations (required without a TTY for anything destructive)' },
     recreate: { type: 'boolean', description: 're-create the kind cluster when it differs from the desired config in a way that cannot be changed in place' },
     skip: { type: 'string', multiple: true, value: '<phase,...>', description: 'phases to leave out' },
     only: { type: 'string', multiple: true, value: '<phase,...>', description: 'run only these phases (their prerequisites must already be in place)' },
+    helm: { type: 'string', multiple: true, value: '<release,...>', description: 'also install these add-ons with helm before Flux (metrics-server always is; FLUX_MODE=none installs all)' },
   },
   examples: [
     'npx zx scripts/up.mts',
     'npx zx scripts/up.mts --dry-run',
     'npx zx scripts/up.mts --skip smoke,netpol --json > run.json',
-    'PLATFORM_PROVIDER=existing KUBE_CONTEXT=staging npx zx scripts/up.mts --yes',
+    'FLUX_MODE=none npx zx scripts/up.mts',
+    'PLATFORM_PROVIDER=existing KUBE_CONTEXT=staging FLUX_MODE=git FLUX_GIT_URL=https://github.com/me/platform npx zx scripts/up.mts --yes',
   ],
   async run(base) {
     const ctx = base as UpContext
@@ -33,11 +41,14 @@ converged platform changes nothing. Independent phases run concurrently. Phases:
     ctx.facts = { changed: [], summary: [] }
     ctx.saveState = () => { if (!ctx.dryRun) writeState(ctx.stateDir, ctx.state) }
     const selected = selectPhases(PHASES, { only: ctx.flags.only, skip: ctx.flags.skip })
+    // Before anything is created: a mode that cannot work here fails now, not after the cluster exists.
+    assertFluxModeSupported(ctx)
     if (ctx.dryRun) process.stderr.write(`Plan:\n${renderPlan(PHASES, selected, ctx)}\n\n`)
 
     const t0 = Date.now()
     const { reports, error } = await runGraph(PHASES, ctx, selected)
-    const report = {
+    const ep = endpoints(ctx.config, portsOf(ctx).http, ctx.stateDir)
+    const report: Record<string, unknown> = {
       command: 'up',
       ok: !error,
       dryRun: ctx.dryRun,
@@ -46,20 +57,33 @@ converged platform changes nothing. Independent phases run concurrently. Phases:
       phases: reports,
       changed: ctx.facts.changed,
       summary: ctx.facts.summary,
+      context: kubeContext(ctx),
+      image: ctx.facts.image,
+      endpoints: ep,
       ...(ctx.dryRun ? { plannedCommands: ctx.runner.planned } : {}),
+    }
+    if (error && !ctx.dryRun && !ctx.signal.aborted) {
+      ctx.ui.info('collecting diagnostics…')
+      const dir = await writeDiagnostics({ runner: ctx.runner, config: ctx.config, context: kubeContext(ctx), stateDir: ctx.stateDir, error, report: { phases: reports } })
+      report.diagnostics = dir
+      report.totalMs = Date.now() - t0
     }
     if (!ctx.dryRun) {
       const file = path.join(ctx.stateDir, 'last-run.json')
       writeFileAtomic(file, `${JSON.stringify(report, null, 2)}\n`)
-      ctx.state.lastRun = { command: 'up', at: report.startedAt, ok: report.ok, reportFile: file }
+      ctx.state.lastRun = { command: 'up', at: String(report.startedAt), ok: !error, reportFile: file }
       ctx.saveState()
     }
     if (ctx.json) printJson(report)
-    else {
-      process.stderr.write(`\n${renderTable(['phase', 'status', 'time', 'note'], reports.map((r) => [r.id, r.status, r.status === 'ok' || r.status === 'failed' ? formatMs(r.ms) : '', r.note ?? r.error ?? '']))}\n`)
-      for (const line of ctx.facts.summary) process.stderr.write(`${line}\n`)
-      process.stderr.write(`total ${formatMs(report.totalMs)}${ctx.facts.changed.length ? '' : ', nothing changed'}\n`)
+    const out = (line: string) => process.stderr.write(`${line}\n`)
+    out('')
+    out(renderTable(['phase', 'status', 'time', 'note'], reports.map((r) => [r.id, r.status, r.status === 'ok' || r.status === 'failed' ? formatMs(r.ms) : '', r.note ?? r.error ?? ''])))
+    if (!error && !ctx.dryRun) {
+      out('')
+      for (const line of [...summaryLines(ep, ctx.root), ...ctx.facts.summary]) out(line)
     }
+    if (report.diagnostics) out(`\ndiagnostics bundle: ${path.relative(process.cwd(), String(report.diagnostics)) || String(report.diagnostics)}`)
+    out(`total ${formatMs(Number(report.totalMs))}${error ? '' : ctx.facts.changed.length ? `, changed: ${ctx.facts.changed.join(', ')}` : ', nothing changed'}`)
     if (error) throw error
   },
 })

@@ -64,16 +64,3 @@ export function unwantedAppKustomizations(liveNames: string[], environments: Env
   const unwanted = ALL_ENVIRONMENTS.filter((e) => !environments.includes(e)).map(appKustomization)
   return liveNames.filter((n) => unwanted.includes(n))
 }
-
-/**
- * The partial objects FLUX_MODE=git applies to point the apps at the image up built: only spec.images, under
- * its own field manager, so kustomize-controller (which applies the rest from git) keeps owning everything else.
- */
-export function imageOverrides(environments: Environment[], image: { name: string; newName: string; newTag: string }): Obj[] {
-  return environments.map((e) => ({
-    apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
-    kind: 'Kustomization',
-    metadata: { name: appKustomization(e), namespace: FLUX_NS },
-    spec: { images: [{ ...image }] },
-  }))
-}

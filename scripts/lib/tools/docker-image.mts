@@ -28,3 +28,16 @@ export async function dockerPush(r: Runner, ref: string, step = 'image'): Promis
     hint: 'is the local registry running and published on that port? (docker ps --filter label=dev.platform.role=registry)',
   })
 }
+
+/** The registry container as status shows it: running? which host port serves its 5000/tcp? Read-only. */
+export async function registryStatus(r: Runner, name: string, step = 'status'): Promise<{ exists: boolean; running: boolean; hostPort?: number; error?: string }> {
+  const res = await r.run('docker', ['inspect', name], { step, nothrow: true, timeoutMs: 15_000 })
+  if (!res.ok) return { exists: false, running: false, error: /No such object|No such container/i.test(res.stderr) ? undefined : res.stderr.trim().split('\n').at(-1) }
+  try {
+    const [c] = JSON.parse(res.stdout) as { State?: { Running?: boolean }; HostConfig?: { PortBindings?: Record<string, { HostPort?: string }[]> } }[]
+    const port = c?.HostConfig?.PortBindings?.['5000/tcp']?.[0]?.HostPort
+    return { exists: true, running: Boolean(c?.State?.Running), ...(port ? { hostPort: Number(port) } : {}) }
+  } catch {
+    return { exists: true, running: false, error: 'docker inspect printed something that is not JSON' }
+  }
+}

@@ -91,3 +91,8 @@ export async function kubectlDiffServerSide(r: Runner, context: string, yaml: st
   if (res.exitCode === 1) return { changed: true, text: res.stdout }
   return { changed: true, text: '', error: lastLine(res.stderr) || `exit ${res.exitCode}` }
 }
+
+/** `kubectl patch <kind> <name> --type=merge -p <json>` under our field manager (which Flux does not undo). Mutating. */
+export async function kubectlMergePatch(r: Runner, context: string, kind: string, name: string, namespace: string, patch: unknown, fieldManager: string, step = 'kubectl'): Promise<void> {
+  await r.run('kubectl', ['--context', context, 'patch', kind, name, '-n', namespace, '--type=merge', `--field-manager=${fieldManager}`, '-p', JSON.stringify(patch)], { step, mutating: true, timeoutMs: 60_000, retries: 1 })
+}

@@ -5,6 +5,10 @@ import { portsPhase } from './phases/ports.mts'
 import { preflightPhase } from './phases/preflight.mts'
 import { registryPhase } from './phases/registry.mts'
 import { wiringPhase } from './phases/wiring.mts'
+import { imagePhase } from './phases/image.mts'
+import { addonsPhase } from './phases/addons.mts'
+import { fluxPhase } from './phases/flux.mts'
+import { reconcilePhase } from './phases/reconcile.mts'
 
 export const PHASES: Phase[] = [
   preflightPhase,
@@ -12,4 +16,8 @@ export const PHASES: Phase[] = [
   registryPhase,
   clusterPhase,
   wiringPhase,
+  imagePhase,
+  addonsPhase,
+  fluxPhase,
+  reconcilePhase,
 ]

@@ -10,6 +10,8 @@ export interface UpFlags extends FlagValues {
   skip: string[] | undefined
   only: string[] | undefined
   'keep-going': boolean
+  /** add-ons to install with helm before Flux, besides metrics-server (release names) */
+  helm?: string[]
 }
 
 /** Facts discovered or decided during a run, filled in by the phases (typed, one place). */

@@ -493,3 +493,7 @@ export default async function dockerExt({ argv, state, stdin, env }) {
   if (!h) return undefined
   return h({ argv: rest, state, stdin, env })
 }
+
+// ---------- up helper: the demo image (build, push, manifest inspect, image inspect) lives in docker-image.mjs ----------
+import { HANDLERS as IMAGE_HANDLERS } from './docker-image.mjs'
+for (const [name, h] of Object.entries(IMAGE_HANDLERS)) HANDLERS[name] ??= h

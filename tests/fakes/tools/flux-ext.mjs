@@ -215,11 +215,9 @@ function bootstrapGit(state, p, env, dir) {
   const components = String(p.flags['--components'] ?? 'source-controller,kustomize-controller,helm-controller,notification-controller').split(',')
   // what the test may check: how the secret arrived, never its value
   state.flux.bootstrap = { url, branch, path: gitPath, version, tokenAuth, passwordFrom: p.flags['--password'] || p.flags['-p'] ? 'argv' : env.GIT_PASSWORD ? 'env' : 'none' }
-  const labels = { 'kustomize.toolkit.fluxcd.io/name': 'flux-system', 'kustomize.toolkit.fluxcd.io/namespace': 'flux-system' }
-  for (const d of installManifests(version, components)) {
-    if (d.kind === 'Deployment') d.metadata.labels = { ...d.metadata.labels, ...labels }
-    upsert(state, c.name, d)
-  }
+  // applied directly, as bootstrap does; the flux-system Kustomization manages them only when the synced
+  // path includes flux-system/ (bootstrap/git does not by default)
+  for (const d of installManifests(version, components)) upsert(state, c.name, d)
   const syncUrl = tokenAuth ? url.replace(/^http:/, 'https:') : url
   upsert(state, c.name, { apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', metadata: { name: 'flux-system', namespace: 'flux-system' }, spec: { url: syncUrl, ref: { branch }, interval: '1m0s', secretRef: { name: 'flux-system' } } })
   upsert(state, c.name, { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: 'flux-system', namespace: 'flux-system' }, spec: { interval: '10m0s', path: `./${gitPath}`, prune: true, sourceRef: { kind: 'GitRepository', name: 'flux-system' } } })

@@ -87,14 +87,17 @@ export function runControllers(state, context, _dir) {
       ? { conditions: cond('False', 'OCIArtifactPullFailed', s.error) }
       : { artifact: { revision: s.revision, digest: s.revision.split('@')[1] }, conditions: cond('True', 'Succeeded', `stored artifact for revision '${s.revision}'`) }
   }
-  // kustomizations, dependencies first; new ones created by a parent are picked up in the next pass
+  // kustomizations, dependencies first; ones created (or re-applied) by a parent are picked up in the next pass
   const done = new Set()
+  const key = (o) => `${o.metadata.namespace}/${o.metadata.name}`
   for (let pass = 0; pass < 5; pass++) {
-    const kss = order(objects().filter((o) => o.kind === 'Kustomization' && !done.has(`${o.metadata.namespace}/${o.metadata.name}`)))
-    if (!kss.length) break
-    for (const ks of kss) {
-      done.add(`${ks.metadata.namespace}/${ks.metadata.name}`)
-      reconcileKustomization(state, context, ks)
+    const ids = order(objects().filter((o) => o.kind === 'Kustomization' && !done.has(key(o)))).map(key)
+    if (!ids.length) break
+    for (const id of ids) {
+      done.add(id)
+      // look it up again: a parent reconciled earlier in this pass may have re-applied it
+      const ks = objects().find((o) => o.kind === 'Kustomization' && key(o) === id)
+      if (ks) reconcileKustomization(state, context, ks)
     }
   }
 }
@@ -126,7 +129,14 @@ function reconcileKustomization(state, context, ks) {
     o.metadata = { ...o.metadata, labels: { ...(o.metadata?.labels ?? {}), ...labels } }
     if (ks.spec?.targetNamespace && o.kind !== 'Namespace') o.metadata.namespace = ks.spec.targetNamespace
     healthyStatus(o, b.objs)
+    // Server-side apply leaves fields other managers own (spec.images that `up` set on a Kustomization from git)
+    // and never touches status: carry both over when the applied spec is unchanged.
+    const find = () => objectsOf(state, context).find((x) => x.kind === o.kind && x.metadata.name === o.metadata.name && x.metadata.namespace === (o.metadata.namespace ?? 'default'))
+    const existing = find()
+    if (o.kind === 'Kustomization' && existing?.spec?.images && !o.spec?.images) o.spec = { ...o.spec, images: existing.spec.images }
+    const keepStatus = o.kind === 'Kustomization' && existing?.status && JSON.stringify(existing.spec) === JSON.stringify(o.spec) ? existing.status : undefined
     upsert(state, context, o)
+    if (keepStatus) find().status = keepStatus
     keys.add(`${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`)
   }
   if (ks.spec?.prune) {

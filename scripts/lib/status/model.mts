@@ -1,0 +1,102 @@
+// The one-screen status: pure functions from what kubectl/helm/docker report to rows and a verdict.
+
+import type { Environment } from '../config.mts'
+import { renderTable } from '../ui.mts'
+
+type Obj = Record<string, any>
+
+export interface FluxRow { kind: string; namespace: string; name: string; ready: string; age: string; revision: string; message: string }
+export interface AppRow { env: Environment; namespace: string; ready: string; desired: number; available: number; image: string; tag: string; ok: boolean }
+export interface HpaRow { env: Environment; replicas: string; range: string; cpu: string; target: string }
+
+export function age(iso: string | undefined, now: number): string {
+  if (!iso) return ''
+  const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000))
+  if (!Number.isFinite(s)) return ''
+  if (s < 120) return `${s}s`
+  if (s < 7200) return `${Math.round(s / 60)}m`
+  if (s < 172_800) return `${Math.round(s / 3600)}h`
+  return `${Math.round(s / 86_400)}d`
+}
+
+const readyCond = (o: Obj) => ((o.status?.conditions ?? []) as Obj[]).find((c) => c.type === 'Ready')
+
+export function fluxRows(objs: Obj[], now: number): FluxRow[] {
+  const rank: Record<string, number> = { OCIRepository: 0, GitRepository: 0, HelmRepository: 1, Kustomization: 2, HelmRelease: 3 }
+  return objs
+    .map((o) => {
+      const c = readyCond(o)
+      return {
+        kind: String(o.kind),
+        namespace: String(o.metadata?.namespace ?? ''),
+        name: String(o.metadata?.name ?? ''),
+        ready: o.spec?.suspend ? 'Suspended' : String(c?.status ?? 'Unknown'),
+        age: age(c?.lastTransitionTime ?? o.metadata?.creationTimestamp, now),
+        revision: String(o.status?.artifact?.revision ?? o.status?.lastAppliedRevision ?? o.status?.lastAttemptedRevision ?? ''),
+        message: String(c?.message ?? '').replace(/\s+/g, ' '),
+      }
+    })
+    .sort((a, b) => (rank[a.kind] ?? 9) - (rank[b.kind] ?? 9) || a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name))
+}
+
+export function appRow(env: Environment, d: Obj | undefined): AppRow {
+  const namespace = `demo-${env}`
+  if (!d) return { env, namespace, ready: 'missing', desired: 0, available: 0, image: '', tag: '', ok: false }
+  const desired = Number(d.status?.replicas ?? d.spec?.replicas ?? 0)
+  const ready = Number(d.status?.readyReplicas ?? 0)
+  const image = String(d.spec?.template?.spec?.containers?.[0]?.image ?? '')
+  const tag = image.includes('@') ? image.split('@')[1]!.slice(0, 19) : image.split(':').at(-1) ?? ''
+  return { env, namespace, ready: `${ready}/${desired}`, desired, available: Number(d.status?.availableReplicas ?? 0), image, tag, ok: desired > 0 && ready >= desired }
+}
+
+export function hpaRow(env: Environment, h: Obj | undefined): HpaRow | undefined {
+  if (!h) return undefined
+  const metric = ((h.spec?.metrics ?? []) as Obj[]).find((m) => m.type === 'Resource' && m.resource?.name === 'cpu')
+  const current = ((h.status?.currentMetrics ?? []) as Obj[]).find((m) => m.type === 'Resource' && m.resource?.name === 'cpu')
+  const util = current?.resource?.current?.averageUtilization
+  return {
+    env,
+    replicas: `${h.status?.currentReplicas ?? '?'}→${h.status?.desiredReplicas ?? '?'}`,
+    range: `${h.spec?.minReplicas ?? 1}..${h.spec?.maxReplicas ?? '?'}`,
+    cpu: util === undefined ? '<unknown>' : `${util}%`,
+    target: metric?.resource?.target?.averageUtilization !== undefined ? `${metric.resource.target.averageUtilization}%` : '',
+  }
+}
+
+export interface StatusModel {
+  context: string
+  cluster: { reachable: boolean; nodes: string; version?: string; error?: string }
+  registry?: { name: string; running: boolean; hostPort?: number; note?: string }
+  flux: FluxRow[]
+  helm: { name: string; namespace: string; chart: string; status: string }[]
+  apps: AppRow[]
+  hpa: HpaRow[]
+  endpoints: string[]
+}
+
+/** Healthy: the cluster answers, every Flux object is Ready (or suspended), every app has its replicas. */
+export function healthy(m: StatusModel): boolean {
+  return m.cluster.reachable
+    && (m.registry === undefined || m.registry.running)
+    && m.flux.every((r) => r.ready === 'True' || r.ready === 'Suspended')
+    && m.helm.every((h) => h.status === 'deployed')
+    && m.apps.every((a) => a.ok)
+}
+
+const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s)
+
+export function renderStatus(m: StatusModel): string {
+  const out: string[] = []
+  out.push(`cluster   ${m.context}: ${m.cluster.reachable ? `reachable, nodes Ready ${m.cluster.nodes}${m.cluster.version ? `, ${m.cluster.version}` : ''}` : `NOT reachable${m.cluster.error ? ` (${m.cluster.error})` : ''}`}`)
+  if (m.registry) out.push(`registry  ${m.registry.name}: ${m.registry.running ? `running on 127.0.0.1:${m.registry.hostPort ?? '?'}` : m.registry.note ?? 'not running'}`)
+  out.push('')
+  if (m.flux.length) out.push(renderTable(['flux object', 'ready', 'age', 'revision', 'message'], m.flux.map((r) => [`${r.kind}/${r.namespace}/${r.name}`, r.ready, r.age, clip(r.revision, 28), clip(r.message, 60)])))
+  else out.push('flux      no Flux objects (FLUX_MODE=none, or up has not run)')
+  if (m.helm.length) out.push('', renderTable(['helm release', 'chart', 'status'], m.helm.map((h) => [`${h.namespace}/${h.name}`, h.chart, h.status])))
+  out.push('', renderTable(['app', 'ready', 'image tag', 'hpa replicas', 'range', 'cpu', 'target'], m.apps.map((a) => {
+    const h = m.hpa.find((x) => x.env === a.env)
+    return [a.namespace, a.ready, a.tag, h?.replicas ?? '', h?.range ?? '', h?.cpu ?? '', h?.target ?? '']
+  })))
+  if (m.endpoints.length) out.push('', ...m.endpoints)
+  return out.join('\n')
+}

@@ -1,0 +1,99 @@
+// reconcile: wait until every Flux Kustomization and HelmRelease is Ready, in dependency order, showing live
+// which one is reconciling and which one waits on what. Each object gets RECONCILE_TIMEOUT from the moment it
+// can make progress (its dependencies are Ready); a Stalled object fails at once. On failure the error names the
+// object(s) that hold everything up. FLUX_MODE=none: wait for the app rollouts instead.
+
+import { EXIT, StepError } from '../../errors.mts'
+import { assess, blockedBy, progressLine, rootCauses, shortId, tick, type Assessment, type Tracked } from '../../flux/readiness.mts'
+import { kubectlList, kubectlRolloutStatus } from '../../tools/kubectl-gitops.mts'
+import { formatMs } from '../../ui.mts'
+import { kubeContext } from '../context.mts'
+import type { Phase, UpContext } from '../types.mts'
+
+const FLUX_KINDS = [
+  'kustomizations.kustomize.toolkit.fluxcd.io',
+  'helmreleases.helm.toolkit.fluxcd.io',
+  'ocirepositories.source.toolkit.fluxcd.io',
+  'gitrepositories.source.toolkit.fluxcd.io',
+].join(',')
+
+const sleep = (ms: number, signal?: AbortSignal) => new Promise<void>((resolve) => {
+  const t = setTimeout(resolve, ms)
+  signal?.addEventListener('abort', () => { clearTimeout(t); resolve() }, { once: true })
+})
+
+/** Poll often for short timeouts (tests, CI smoke), every 2s for the usual minutes. */
+export const pollInterval = (timeoutMs: number) => Math.max(200, Math.min(2000, Math.floor(timeoutMs / 8)))
+
+function describe(t: Tracked): string {
+  return `${t.kind} ${t.namespace}/${t.name}${t.message ? `: ${t.message}` : ''}`
+}
+
+function failure(a: Assessment, culprits: Tracked[], why: string, exitCode: number, context: string): StepError {
+  const held = new Set(culprits.flatMap((c) => blockedBy(a, c.id)).filter((t) => !culprits.includes(t)).map((t) => shortId(t.id)))
+  return new StepError({
+    step: 'reconcile',
+    message: `${culprits.map(describe).join('; ')} ${why}${held.size ? ` (holding up ${[...held].join(', ')})` : ''}`,
+    hint: `flux get all -A --context ${context}; the diagnostics bundle has events, controller logs and the logs of failing pods`,
+    exitCode: exitCode as StepError['exitCode'],
+    details: a.tracked.map((t) => `${t.state.padEnd(11)} ${t.kind} ${t.namespace}/${t.name}  ${t.message}`).join('\n'),
+  })
+}
+
+export async function waitForFlux(ctx: UpContext, roots: string[], update: (s: string) => void): Promise<{ note: string; assessment: Assessment }> {
+  const context = kubeContext(ctx)
+  const timeoutMs = ctx.config.reconcileTimeoutMs
+  const clocks = new Map<string, number>()
+  const t0 = Date.now()
+  const every = pollInterval(timeoutMs)
+  let last = ''
+  for (;;) {
+    const listed = await kubectlList(ctx.runner, context, [FLUX_KINDS, '--all-namespaces'], 'reconcile')
+    const a = assess(listed.items, roots)
+    const line = listed.error && !listed.items.length ? `cannot list Flux objects yet: ${listed.error}` : progressLine(a)
+    if (line !== last) { update(line); last = line }
+    if (a.done && !listed.error) {
+      return { note: `${a.total} Kustomizations/HelmReleases Ready${Date.now() - t0 > 1000 ? ` after ${formatMs(Date.now() - t0)}` : ''}`, assessment: a }
+    }
+    const stalled = a.tracked.filter((t) => t.state === 'failed')
+    if (stalled.length) throw failure(a, stalled, 'stalled (Flux gave up retrying)', EXIT.commandFailed, context)
+    const expired = tick(clocks, a, Date.now(), timeoutMs)
+    if (expired.length) {
+      const causes = rootCauses(a)
+      throw failure(a, causes.length ? causes : a.tracked.filter((t) => expired.includes(t.id)), `not Ready after ${formatMs(timeoutMs)} (RECONCILE_TIMEOUT)`, EXIT.timeout, context)
+    }
+    if (ctx.signal.aborted) return { note: 'interrupted', assessment: a }
+    await sleep(every, ctx.signal)
+  }
+}
+
+async function waitForRollouts(ctx: UpContext, update: (s: string) => void): Promise<string> {
+  const context = kubeContext(ctx)
+  const results = await Promise.all(ctx.config.environments.map(async (env) => {
+    update(`rollout of demo in demo-${env}`)
+    return { env, ...(await kubectlRolloutStatus(ctx.runner, context, `demo-${env}`, 'demo', ctx.config.reconcileTimeoutMs, 'reconcile')) }
+  }))
+  const bad = results.filter((r) => !r.ok)
+  if (bad.length) {
+    throw new StepError({
+      step: 'reconcile',
+      message: bad.map((b) => `deployment demo-${b.env}/demo: ${b.message}`).join('; '),
+      hint: `kubectl --context ${context} -n demo-<env> describe deployment demo; the diagnostics bundle has events and pod logs`,
+      exitCode: EXIT.timeout,
+    })
+  }
+  return `demo rolled out in ${results.map((r) => r.env).join(', ')}`
+}
+
+export const reconcilePhase: Phase = {
+  id: 'reconcile',
+  title: 'wait for Ready',
+  needs: ['flux'],
+  async run(ctx, step) {
+    const update = (s: string) => step?.update(s)
+    if (ctx.dryRun) return { note: 'dry-run: nothing applied, nothing to wait for' }
+    if (ctx.config.fluxMode === 'none') return { note: await waitForRollouts(ctx, update) }
+    const roots = ctx.facts.flux?.roots ?? []
+    return { note: (await waitForFlux(ctx, roots, update)).note }
+  },
+}

@@ -1,0 +1,60 @@
+#!/usr/bin/env zx
+// status: one screen with the cluster, the registry, every Flux object (Ready, age, message), Helm releases,
+// the demo app per environment (ready replicas, image tag), its HPA (replicas, CPU vs target) and the URLs.
+// Read-only. Exit 0 when everything is Ready, 1 when something is not (so CI can gate on it).
+import { printJson, runCommand } from './lib/cli.mts'
+import { EXIT } from './lib/errors.mts'
+import { readState } from './lib/state.mts'
+import { appRow, fluxRows, healthy, hpaRow, renderStatus, type StatusModel } from './lib/status/model.mts'
+import { helmList } from './lib/tools/helm.mts'
+import { kubectlGetJson, kubectlList, kubectlRead } from './lib/tools/kubectl-gitops.mts'
+import { registryStatus } from './lib/tools/docker-image.mts'
+import { rememberedPorts } from './lib/up/context.mts'
+import { endpoints, summaryLines } from './lib/up/summary.mts'
+
+const FLUX_KINDS = 'kustomizations.kustomize.toolkit.fluxcd.io,helmreleases.helm.toolkit.fluxcd.io,ocirepositories.source.toolkit.fluxcd.io,gitrepositories.source.toolkit.fluxcd.io,helmrepositories.source.toolkit.fluxcd.io'
+
+await runCommand({
+  name: 'status',
+  summary: 'show the platform at a glance: cluster, registry, Flux objects, Helm releases, apps, HPAs, URLs',
+  without: ['dry-run'],
+  examples: ['npx zx scripts/status.mts', 'npx zx scripts/status.mts --json | jq .apps'],
+  async run(ctx) {
+    const c = ctx.config
+    const context = c.kubeContext
+    const r = ctx.runner
+    const state = readState(ctx.stateDir)
+    const ports = rememberedPorts(c, state)
+    const [nodes, version, flux, helm, registry, deployments, hpas] = await Promise.all([
+      kubectlGetJson<{ items: Record<string, any>[] }>(r, context, ['nodes'], 'status', 15_000),
+      kubectlRead(r, context, ['version', '-o', 'json'], 'status', 15_000),
+      kubectlList(r, context, [FLUX_KINDS, '--all-namespaces'], 'status'),
+      helmList(r, context, 'status'),
+      c.provider === 'kind' ? registryStatus(r, c.registryName) : Promise.resolve(undefined),
+      kubectlList(r, context, ['deployments', '--all-namespaces', '-l', 'app.kubernetes.io/name=demo'], 'status'),
+      kubectlList(r, context, ['hpa', '--all-namespaces'], 'status'),
+    ])
+    const readyNodes = (nodes.data?.items ?? []).filter((n) => (n.status?.conditions ?? []).some((x: any) => x.type === 'Ready' && x.status === 'True')).length
+    const now = Date.now()
+    const fluxManaged = new Set(flux.items.filter((o) => o.kind === 'HelmRelease').map((o) => `${o.spec?.targetNamespace ?? o.metadata.namespace}/${o.spec?.releaseName ?? o.metadata.name}`))
+    const model: StatusModel = {
+      context,
+      cluster: { reachable: nodes.ok, nodes: `${readyNodes}/${nodes.data?.items?.length ?? 0}`, ...(nodes.ok ? {} : { error: nodes.error }) },
+      ...(registry ? { registry: { name: c.registryName, running: registry.running, ...(registry.hostPort ? { hostPort: registry.hostPort } : {}), ...(registry.exists ? {} : { note: 'no such container (run up)' }) } } : {}),
+      flux: fluxRows(flux.items, now),
+      // releases Flux owns are listed with the Flux objects already
+      helm: helm.releases.filter((h) => !fluxManaged.has(`${h.namespace}/${h.name}`) || c.fluxMode === 'none').map((h) => ({ name: h.name, namespace: h.namespace, chart: h.chart, status: h.status })),
+      apps: c.environments.map((env) => appRow(env, deployments.items.find((d) => d.metadata.namespace === `demo-${env}` && d.metadata.name === 'demo'))),
+      hpa: c.environments.map((env) => hpaRow(env, hpas.items.find((h) => h.metadata.namespace === `demo-${env}` && h.metadata.name === 'demo'))).filter((x) => x !== undefined),
+      endpoints: summaryLines(endpoints(c, ports.http, ctx.stateDir), ctx.root),
+    }
+    try {
+      const v = (JSON.parse(version.text) as { serverVersion?: { gitVersion?: string } }).serverVersion?.gitVersion
+      if (v) model.cluster.version = v
+    } catch { /* unreachable cluster: no server version */ }
+    const ok = healthy(model)
+    if (ctx.json) printJson({ ok, ...model })
+    else process.stdout.write(`${renderStatus(model)}\n\n${ok ? 'everything is Ready' : 'NOT everything is Ready (see above; `npx zx scripts/up.mts` converges it)'}\n`)
+    return ok ? EXIT.ok : EXIT.checkFailed
+  },
+})

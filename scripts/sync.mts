@@ -1,0 +1,148 @@
+#!/usr/bin/env zx
+// sync: the inner loop after editing manifests or app code, on a platform `up` built: rebuild and push the demo
+// image if its sources changed, show what changed in the GitOps files, push the artifact, re-apply the bootstrap
+// (new image tag), reconcile and wait. --watch repeats on every change under apps/, infrastructure/, bootstrap/.
+import fs from 'node:fs'
+import path from 'node:path'
+import { printJson, runCommand } from './lib/cli.mts'
+import { writeDiagnostics } from './lib/diagnostics.mts'
+import { EXIT, formatFailure, isStepError } from './lib/errors.mts'
+import type { FileChanges } from './lib/flux/artifact.mts'
+import { readState, writeState } from './lib/state.mts'
+import { formatMs } from './lib/ui.mts'
+import { kubeContext } from './lib/up/context.mts'
+import { buildAndPushImage } from './lib/up/phases/image.mts'
+import { applyBootstrap, assertFluxModeSupported, ensureFluxInstalled, runFlux, syncArtifact } from './lib/up/phases/flux.mts'
+import { reconcilePhase } from './lib/up/phases/reconcile.mts'
+import type { UpContext, UpFlags } from './lib/up/types.mts'
+import { fluxReconcile } from './lib/tools/flux.mts'
+import { FLUX_NS, OCI_SOURCE } from './lib/flux/bootstrap.mts'
+
+interface SyncFlags extends UpFlags {
+  watch: boolean
+  debounce: number
+  image: boolean
+}
+
+const WATCHED = ['apps', 'infrastructure', 'bootstrap'] as const
+
+function changeLines(c: FileChanges): string[] {
+  return [...c.added.map((f) => `  A ${f}`), ...c.changed.map((f) => `  M ${f}`), ...c.removed.map((f) => `  D ${f}`)]
+}
+
+interface SyncResult { ok: boolean; ms: number; changed: string[]; notes: string[]; error?: string; diagnostics?: string }
+
+async function syncOnce(ctx: UpContext & { flags: SyncFlags }): Promise<SyncResult> {
+  const t0 = Date.now()
+  ctx.state = readState(ctx.stateDir)
+  ctx.facts = { changed: [], summary: [] }
+  const notes: string[] = []
+  try {
+    if (ctx.flags.image && ctx.config.provider === 'kind') {
+      const r = await ctx.ui.step('demo image', async (s) => buildAndPushImage(ctx, (t) => s.update(t)))
+      notes.push(r.note)
+    }
+    if (ctx.config.fluxMode === 'oci') {
+      await ctx.ui.step('GitOps artifact', async (s) => {
+        await ensureFluxInstalled(ctx, (t) => s.update(t))
+        const art = await syncArtifact(ctx, (t) => s.update(t))
+        const lines = changeLines(art.changes)
+        if (art.pushed) {
+          s.note(`flux diff artifact: ${art.diff.message || 'changed'}`)
+          for (const l of lines.length ? lines : ['  (first push from this checkout: no earlier file list to compare)']) s.note(l)
+          notes.push(`pushed ${art.revision}`)
+        } else notes.push('manifests unchanged')
+        const boot = await applyBootstrap(ctx, (t) => s.update(t))
+        if (boot.applied) notes.push('bootstrap re-applied')
+        if (art.pushed || boot.applied) {
+          s.update('reconciling')
+          await fluxReconcile(ctx.runner, kubeContext(ctx), ['source', 'oci'], OCI_SOURCE, FLUX_NS, ctx.config.reconcileTimeoutMs, {}, 'sync')
+        }
+        ctx.facts.flux = { mode: 'oci', roots: boot.roots.map((n) => `Kustomization/${FLUX_NS}/${n}`), pushed: art.pushed, revision: art.revision }
+      })
+    } else {
+      await ctx.ui.step(ctx.config.fluxMode === 'git' ? 'Flux (git: commit and push your changes first)' : 'manifests (no Flux)', async (s) => {
+        notes.push(await runFlux(ctx, (t) => s.update(t)))
+        if (ctx.config.fluxMode === 'git' && !ctx.dryRun) {
+          await fluxReconcile(ctx.runner, kubeContext(ctx), ['source', 'git'], 'flux-system', FLUX_NS, ctx.config.reconcileTimeoutMs, {}, 'sync')
+        }
+      })
+    }
+    await ctx.ui.step(reconcilePhase.title, async (s) => {
+      const out = await reconcilePhase.run(ctx, s)
+      if (out?.note) notes.push(out.note)
+    })
+    return { ok: true, ms: Date.now() - t0, changed: ctx.facts.changed, notes }
+  } catch (e) {
+    const result: SyncResult = { ok: false, ms: Date.now() - t0, changed: ctx.facts.changed, notes, error: e instanceof Error ? e.message : String(e) }
+    if (!ctx.dryRun && !ctx.signal.aborted) result.diagnostics = await writeDiagnostics({ runner: ctx.runner, config: ctx.config, context: kubeContext(ctx), stateDir: ctx.stateDir, error: e })
+    if (result.diagnostics) process.stderr.write(`diagnostics bundle: ${path.relative(process.cwd(), result.diagnostics) || result.diagnostics}\n`)
+    if (!ctx.flags.watch) {
+      if (ctx.json) printJson({ command: 'sync', ...result })
+      throw e
+    }
+    // --watch keeps going: the next edit may fix it
+    process.stderr.write(`${isStepError(e) ? formatFailure(e) : `✖ ${result.error}`}\n`)
+    return result
+  }
+}
+
+function report(ctx: UpContext, r: SyncResult): void {
+  if (ctx.json) printJson({ command: 'sync', ...r })
+  else process.stderr.write(`${r.ok ? '✔' : '✖'} sync ${formatMs(r.ms)}: ${r.changed.length ? `changed ${r.changed.join(', ')}` : 'nothing changed'}${r.notes.length ? ` (${r.notes.join('; ')})` : ''}\n`)
+}
+
+await runCommand<SyncFlags>({
+  name: 'sync',
+  summary: 'push what changed (demo image, GitOps files) to the running platform, reconcile and wait',
+  description: `
+Run after editing the app (apps/demo/src) or any manifest. Only what changed moves: the image is rebuilt when its
+sources changed, the OCI artifact is pushed when \`flux diff artifact\` reports a difference (the changed files are
+listed), the bootstrap is re-applied when the image tag changed. Then Flux reconciles and sync waits for Ready.
+FLUX_MODE=git: commit and push first; sync reconciles the GitRepository. FLUX_MODE=none: re-applies the manifests.`,
+  flags: {
+    watch: { type: 'boolean', alias: 'w', description: `repeat on every change under ${WATCHED.join('/, ')}/ until Ctrl-C` },
+    debounce: { type: 'number', value: '<ms>', default: 750, description: 'with --watch: wait this long after the last change before syncing' },
+    image: { type: 'boolean', default: true, description: 'rebuild/push the demo image when its sources changed (--no-image to skip)' },
+  },
+  examples: ['npx zx scripts/sync.mts', 'npx zx scripts/sync.mts --watch', 'npx zx scripts/sync.mts --no-image --json'],
+  async run(base) {
+    const ctx = base as unknown as UpContext & { flags: SyncFlags }
+    ctx.saveState = () => { if (!ctx.dryRun) writeState(ctx.stateDir, ctx.state) }
+    assertFluxModeSupported(ctx)
+    if (!fs.existsSync(ctx.stateDir) || !readState(ctx.stateDir).lastRun) {
+      ctx.ui.warn('no earlier `up` recorded in the state directory; sync assumes the platform exists (run up first if it does not)')
+    }
+    if (!ctx.flags.watch) {
+      const r = await syncOnce(ctx)
+      report(ctx, r)
+      return EXIT.ok
+    }
+    const debounce = Math.max(50, Number(ctx.flags.debounce) || 750)
+    let timer: NodeJS.Timeout | undefined
+    let running = false
+    let again = false
+    let wake: (() => void) | undefined
+    const trigger = () => {
+      if (timer) clearTimeout(timer)
+      timer = setTimeout(() => { timer = undefined; if (running) again = true; else wake?.() }, debounce)
+    }
+    const watchers = WATCHED.filter((d) => fs.existsSync(path.join(ctx.root, d))).map((d) =>
+      fs.watch(path.join(ctx.root, d), { recursive: true }, (_event, file) => {
+        if (file && /(^|\/)(node_modules|\.git)(\/|$)|~$|\.swp$/.test(String(file))) return
+        trigger()
+      }))
+    ctx.onCleanup(() => { for (const w of watchers) w.close(); if (timer) clearTimeout(timer) })
+    ctx.ui.info(`watching ${WATCHED.join('/, ')}/ (Ctrl-C to stop)`)
+    for (let round = 0; !ctx.signal.aborted; round++) {
+      running = true
+      const r = await syncOnce(ctx)
+      running = false
+      report(ctx, r)
+      if (again) { again = false; continue }
+      await new Promise<void>((resolve) => { wake = resolve; ctx.signal.addEventListener('abort', () => resolve(), { once: true }) })
+      wake = undefined
+    }
+    return EXIT.ok
+  },
+})

@@ -1,0 +1,104 @@
+// up when things go wrong or differ: a HelmRelease that never gets Ready, FLUX_MODE=git with a token,
+// FLUX_MODE=none (everything through helm and kubectl).
+import fs from 'node:fs'
+import path from 'node:path'
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { runScript } from '../helpers/proc.mts'
+import { clusterWorld, isMutating, line, seedPlatformState } from './world.mts'
+
+test('a HelmRelease that never becomes Ready fails up after RECONCILE_TIMEOUT, names it, and leaves a diagnostics bundle', async () => {
+  const f = clusterWorld({ RECONCILE_TIMEOUT: '2s' }, {})
+  try {
+    f.setState((s) => { s.kube.stuck = [{ kind: 'HelmRelease', name: 'kube-prometheus-stack', namespace: 'monitoring', message: 'Running install action; waiting for 12 resources' }] })
+    const r = await runScript('up', ['--only', 'addons,flux,reconcile', '--json'], { env: f.env })
+    assert.is(r.code, 6, r.stderr)
+    assert.match(r.stderr, /✖ reconcile: HelmRelease monitoring\/kube-prometheus-stack: Running install action.*not Ready after 2\.0s/)
+    assert.match(r.stderr, 'holding up ks/infra-controllers')
+    const m = /diagnostics bundle: (\S+)/.exec(r.stderr)
+    assert.ok(m, 'bundle path printed')
+    const report = JSON.parse(r.stdout)
+    assert.is(report.ok, false)
+    const dir = report.diagnostics as string
+    assert.ok(path.resolve(m![1]!) === dir || dir.endsWith(m![1]!))
+    assert.ok(dir.includes(path.join('diagnostics', '')))
+    for (const file of ['summary.txt', 'flux-get-all.txt', 'flux-objects.yaml', 'events.txt', 'pods.txt', 'helm-releases.json']) {
+      assert.ok(fs.existsSync(path.join(dir, file)), `${file} in the bundle`)
+    }
+    assert.match(fs.readFileSync(path.join(dir, 'summary.txt'), 'utf8'), 'kube-prometheus-stack')
+    assert.match(fs.readFileSync(path.join(dir, 'flux-get-all.txt'), 'utf8'), /helmrelease\/kube-prometheus-stack.*False/)
+    assert.match(fs.readFileSync(path.join(dir, 'flux-objects.yaml'), 'utf8'), 'kind: HelmRelease')
+    assert.ok(fs.readdirSync(path.join(dir, 'logs')).some((n) => n.startsWith('flux-system_kustomize-controller')), 'controller logs')
+    const phases = Object.fromEntries(report.phases.map((p: any) => [p.id, p.status]))
+    assert.is(phases.reconcile, 'failed')
+    assert.is(phases.flux, 'ok')
+  } finally {
+    f.cleanup()
+  }
+})
+
+test('FLUX_MODE=git: the token reaches flux only through its environment and never appears in --verbose output', async () => {
+  const token = 'ghp_S3cretT0kenValue1234567890abcdef'
+  const f = clusterWorld({ FLUX_MODE: 'git', FLUX_GIT_URL: 'https://github.com/example/platform.git', FLUX_GIT_PATH: 'bootstrap/git', GITHUB_TOKEN: token })
+  try {
+    seedPlatformState(f, { image: { repository: 'kind-registry:5000/demo', tag: 'cccccccccccc', sourceHash: 'c' } })
+    const r = await runScript('up', ['--only', 'addons,flux,reconcile', '--verbose', '--json'], { env: f.env })
+    assert.is(r.code, 0, r.stderr)
+    assert.match(r.stderr, '$ flux bootstrap git --url=https://github.com/example/platform.git')
+    assert.not.ok(r.stderr.includes(token), 'not in stderr')
+    assert.not.ok(r.stdout.includes(token), 'not in stdout')
+    assert.not.ok(f.calls().some((c) => c.argv.some((a) => a.includes(token))), 'not in any argv')
+    const boot = f.state().flux.bootstrap
+    assert.is(boot.passwordFrom, 'env')
+    assert.is(boot.tokenAuth, true)
+    assert.is(boot.path, 'bootstrap/git')
+    // the apps run the image up built, through spec.images on the Kustomizations flux created from git
+    const ks = f.state().kube.objects['kind-platform'].find((o: any) => o.kind === 'Kustomization' && o.metadata.name === 'apps-dev')
+    assert.equal(ks.spec.images, [{ name: 'demo', newName: 'kind-registry:5000/demo', newTag: 'cccccccccccc' }])
+    f.clearCalls()
+    const r2 = await runScript('up', ['--only', 'addons,flux,reconcile'], { env: f.env })
+    assert.is(r2.code, 0, r2.stderr)
+    assert.equal(f.calls().filter(isMutating).map(line), [], 'already bootstrapped: nothing to do')
+  } finally {
+    f.cleanup()
+  }
+})
+
+test('FLUX_MODE=none: every add-on through helm in dependency order, manifests applied with the image replaced, then rollouts', async () => {
+  const f = clusterWorld({ FLUX_MODE: 'none' })
+  try {
+    seedPlatformState(f, { image: { repository: 'kind-registry:5000/demo', tag: 'dddddddddddd', sourceHash: 'd' } })
+    const r = await runScript('up', ['--only', 'addons,flux,reconcile'], { env: f.env })
+    assert.is(r.code, 0, r.stderr)
+    const releases = f.state().helm.releases['kind-platform']
+    assert.equal(Object.keys(releases).sort(), ['ingress/traefik', 'kube-system/metrics-server', 'monitoring/kube-prometheus-stack'])
+    const calls = f.calls().map(line)
+    assert.not.ok(calls.some((l) => l.startsWith('flux ')), 'no flux at all')
+    assert.ok(calls.some((l) => l.includes('rollout status deployment/demo -n demo-production')))
+    const objs = f.state().kube.objects['kind-platform']
+    const dep = objs.find((o: any) => o.kind === 'Deployment' && o.metadata.namespace === 'demo-staging')
+    assert.is(dep.spec.template.spec.containers[0].image, 'kind-registry:5000/demo:dddddddddddd')
+    assert.ok(objs.some((o: any) => o.kind === 'Gateway' && o.metadata.name === 'platform'), 'infrastructure/configs applied')
+    f.clearCalls()
+    const r2 = await runScript('up', ['--only', 'addons,flux,reconcile'], { env: f.env })
+    assert.is(r2.code, 0, r2.stderr)
+    assert.equal(f.calls().filter(isMutating).map(line), [])
+  } finally {
+    f.cleanup()
+  }
+})
+
+test('a failing helm release stops up with the release named and a diagnostics bundle', async () => {
+  const f = clusterWorld({ FLUX_MODE: 'none' })
+  try {
+    f.setState((s) => { s.helm = { version: 'v3.19.0', releases: {}, failing: ['traefik'] } })
+    const r = await runScript('up', ['--only', 'addons'], { env: f.env })
+    assert.is(r.code, 5, r.stderr)
+    assert.match(r.stderr, /✖ addons\/traefik: failed with exit code 1: Error: INSTALLATION FAILED: release traefik failed, and has been uninstalled/)
+    assert.match(r.stderr, 'diagnostics bundle:')
+  } finally {
+    f.cleanup()
+  }
+})
+
+test.run()

@@ -1,0 +1,130 @@
+// up's add-on, Flux and wait phases against stateful fake CLIs (the cluster layer seeded as converged):
+// order of calls, a converged re-run that changes nothing, the image override, dry-run, the run report.
+import fs from 'node:fs'
+import path from 'node:path'
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { runScript } from '../helpers/proc.mts'
+import { clusterWorld, indexOf, isMutating, line, seedPlatformState } from './world.mts'
+
+const ONLY = ['--only', 'addons,flux,reconcile']
+
+test('first run installs, pushes and applies in a valid order; a second run makes no mutating call', async () => {
+  const f = clusterWorld()
+  try {
+    const r1 = await runScript('up', [...ONLY, '--json'], { env: f.env })
+    assert.is(r1.code, 0, r1.stderr)
+    const calls = f.calls()
+    const nsApply = indexOf(calls, (l) => l.includes('apply --server-side') && calls.length > 0)
+    const secret = indexOf(calls, (l) => l.includes('get secret grafana-admin'))
+    const helm = indexOf(calls, (l) => l.startsWith('helm upgrade --install metrics-server'))
+    const fluxApply = indexOf(calls, (l) => l.startsWith('flux install --export'))
+    const push = indexOf(calls, (l) => l.startsWith('flux push artifact oci://localhost:5001/platform:local'))
+    const boot = indexOf(calls, (l) => l.includes('kustomize') && l.endsWith('/bootstrap'))
+    const reconcile = indexOf(calls, (l) => l.startsWith('flux reconcile source oci platform'))
+    const wait = calls.map(line).lastIndexOf(calls.map(line).filter((l) => l.includes('helmreleases.helm.toolkit.fluxcd.io')).at(-1) ?? '')
+    for (const [name, i] of Object.entries({ nsApply, secret, helm, fluxApply, push, boot, reconcile, wait })) assert.ok(i >= 0, `${name} was called`)
+    assert.ok(nsApply < secret && secret < helm, 'namespaces, then the grafana secret, then helm')
+    assert.ok(helm < fluxApply, 'metrics-server before Flux')
+    assert.ok(fluxApply < push && push < boot && boot < reconcile && reconcile < wait, 'install -> push -> bootstrap -> reconcile -> wait')
+    // the helm call is the real CLI's: pinned chart, values file from the repo, --wait --timeout, rollback flag
+    assert.match(line(calls[helm]!), /--version 3\.13\.0 .*--values \S+infrastructure\/controllers\/metrics-server\/values\.yaml --wait --timeout 300s --atomic/)
+    const report = JSON.parse(r1.stdout)
+    assert.equal(report.phases.map((p: any) => p.id), ['preflight', 'ports', 'registry', 'cluster', 'wiring', 'image', 'addons', 'flux', 'reconcile'].filter((id) => report.phases.some((p: any) => p.id === id)))
+    for (const p of report.phases) assert.type(p.ms, 'number')
+    assert.ok(report.phases.filter((p: any) => p.status === 'ok').length >= 3)
+    // the cluster now runs what the repo declares
+    const objs = f.state().kube.objects['kind-platform']
+    assert.ok(objs.some((o: any) => o.kind === 'HelmRelease' && o.metadata.name === 'kube-prometheus-stack'))
+    assert.ok(objs.some((o: any) => o.kind === 'Deployment' && o.metadata.namespace === 'demo-production'))
+    assert.is(f.state().helm.releases['kind-platform']['kube-system/metrics-server'].chart, 'metrics-server-3.13.0')
+
+    f.clearCalls()
+    const r2 = await runScript('up', ONLY, { env: f.env })
+    assert.is(r2.code, 0, r2.stderr)
+    const mutating = f.calls().filter(isMutating).map(line)
+    assert.equal(mutating, [], 'a converged re-run changes nothing')
+    assert.match(r2.stderr, 'nothing changed')
+  } finally {
+    f.cleanup()
+  }
+})
+
+test('a new image tag reaches the app Kustomizations (spec.images) and rolls out; the artifact is not pushed again', async () => {
+  const f = clusterWorld()
+  try {
+    seedPlatformState(f, { image: { repository: 'kind-registry:5000/demo', tag: 'aaaaaaaaaaaa', sourceHash: 'a' } })
+    assert.is((await runScript('up', ONLY, { env: f.env })).code, 0)
+    const image = () => f.state().kube.objects['kind-platform'].find((o: any) => o.kind === 'Deployment' && o.metadata.namespace === 'demo-dev').spec.template.spec.containers[0].image
+    assert.is(image(), 'kind-registry:5000/demo:aaaaaaaaaaaa')
+    const ks = f.state().kube.objects['kind-platform'].find((o: any) => o.kind === 'Kustomization' && o.metadata.name === 'apps-dev')
+    assert.equal(ks.spec.images, [{ name: 'demo', newName: 'kind-registry:5000/demo', newTag: 'aaaaaaaaaaaa' }])
+    seedPlatformState(f, { image: { repository: 'kind-registry:5000/demo', tag: 'bbbbbbbbbbbb', sourceHash: 'b' } })
+    f.clearCalls()
+    const r = await runScript('up', ONLY, { env: f.env })
+    assert.is(r.code, 0, r.stderr)
+    assert.is(image(), 'kind-registry:5000/demo:bbbbbbbbbbbb')
+    const lines = f.calls().filter(isMutating).map(line)
+    assert.not.ok(lines.some((l) => l.startsWith('flux push')), 'manifests did not change')
+    assert.ok(lines.some((l) => l.includes('apply --server-side')), 'bootstrap re-applied')
+    assert.ok(lines.some((l) => l.startsWith('flux reconcile')))
+  } finally {
+    f.cleanup()
+  }
+})
+
+test('--dry-run prints the plan and runs no mutating command', async () => {
+  const f = clusterWorld()
+  try {
+    const r = await runScript('up', ['--dry-run', ...ONLY, '--json'], { env: f.env })
+    assert.is(r.code, 0, r.stderr)
+    assert.match(r.stderr, 'Plan:')
+    assert.match(r.stderr, /addons .*\(after cluster\)/)
+    assert.equal(f.calls().filter(isMutating).map(line), [])
+    const report = JSON.parse(r.stdout)
+    assert.ok(report.plannedCommands.some((c: string) => c.startsWith('helm upgrade --install metrics-server')))
+    assert.ok(report.plannedCommands.some((c: string) => c.startsWith('flux push artifact')))
+    assert.not.ok(fs.existsSync(path.join(f.env.STATE_DIR!, 'grafana-admin-password')), 'dry-run writes no password file')
+  } finally {
+    f.cleanup()
+  }
+})
+
+test('FLUX_MODE=oci with PLATFORM_PROVIDER=existing fails before touching anything', async () => {
+  const f = clusterWorld({ PLATFORM_PROVIDER: 'existing', KUBE_CONTEXT: 'kind-platform', FLUX_MODE: 'oci' })
+  try {
+    const r = await runScript('up', [], { env: f.env })
+    assert.is(r.code, 2, r.stderr)
+    assert.match(r.stderr, 'FLUX_MODE=oci')
+    assert.match(r.stderr, 'FLUX_MODE=git')
+    assert.equal(f.calls(), [])
+  } finally {
+    f.cleanup()
+  }
+})
+
+test('the grafana password is generated once (0600 file), never printed, and the Secret is not rewritten', async () => {
+  const f = clusterWorld()
+  try {
+    const r1 = await runScript('up', ['--only', 'addons', '--verbose'], { env: f.env })
+    assert.is(r1.code, 0, r1.stderr)
+    const file = path.join(f.env.STATE_DIR!, 'grafana-admin-password')
+    const password = fs.readFileSync(file, 'utf8').trim()
+    assert.ok(password.length >= 20)
+    assert.is(fs.statSync(file).mode & 0o777, 0o600)
+    assert.not.ok(r1.stderr.includes(password) || r1.stdout.includes(password))
+    assert.not.ok(r1.stderr.includes(Buffer.from(password).toString('base64')))
+    assert.not.ok(f.calls().some((c) => c.argv.join(' ').includes(password)), 'never in argv')
+    const secret = f.state().kube.objects['kind-platform'].find((o: any) => o.kind === 'Secret' && o.metadata.name === 'grafana-admin')
+    assert.is(Buffer.from(secret.data['admin-password'], 'base64').toString(), password)
+    assert.is(Buffer.from(secret.data['admin-user'], 'base64').toString(), 'admin')
+    f.clearCalls()
+    assert.is((await runScript('up', ['--only', 'addons'], { env: f.env })).code, 0)
+    assert.equal(f.calls().filter(isMutating).map(line), [])
+    assert.is(fs.readFileSync(file, 'utf8').trim(), password)
+  } finally {
+    f.cleanup()
+  }
+})
+
+test.run()
