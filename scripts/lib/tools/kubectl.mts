@@ -4,7 +4,7 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import type { Runner } from '../run.mts'
+import type { Runner, Started } from '../run.mts'
 import { originWrapper } from '../validate/origin.mts'
 
 export async function kubectlClientVersion(r: Runner, step = 'kubectl'): Promise<string | undefined> {
@@ -82,4 +82,31 @@ export async function getObject<T = unknown>(r: Runner, context: string, kind: s
 /** `kubectl apply --server-side` of a manifest on stdin, as field manager platform-up. Mutating. */
 export async function serverSideApply(r: Runner, context: string, manifest: string, step = 'kubectl'): Promise<void> {
   await r.run('kubectl', ['--context', context, 'apply', '--server-side', '--field-manager=platform-up', '--force-conflicts', '-f', '-'], { step, mutating: true, input: manifest, timeoutMs: 60_000, retries: 2, retryDelayMs: 2000 })
+}
+
+/** `kubectl --context <ctx> get <args> -o json`, parsed. Read-only; never throws for a failed call: the caller
+ * gets the last line of kubectl's stderr (e.g. `Error from server (NotFound): ...`) to name in its message. */
+export async function kubectlGetJson<T = any>(r: Runner, context: string, args: readonly string[], opts: { step: string; timeoutMs?: number }): Promise<{ ok: boolean; data?: T; error: string }> {
+  const res = await r.run('kubectl', ['--context', context, 'get', ...args, '-o', 'json'], { step: opts.step, timeoutMs: opts.timeoutMs ?? 30_000, nothrow: true })
+  if (!res.ok) return { ok: false, error: res.stderr.trim().split('\n').filter(Boolean).at(-1) ?? `kubectl exited with ${res.exitCode}` }
+  try {
+    return { ok: true, data: JSON.parse(res.stdout) as T, error: '' }
+  } catch {
+    return { ok: false, error: 'kubectl printed no valid JSON' }
+  }
+}
+
+export interface PortForwardArgs {
+  context: string
+  namespace: string
+  /** svc/demo, pod/demo-abc, deploy/demo */
+  resource: string
+  localPort: number
+  remotePort: number | string
+  step: string
+}
+
+/** Long-running `kubectl port-forward` bound to 127.0.0.1 only; the caller owns its lifecycle (lib/portforward.mts). */
+export function kubectlPortForward(r: Runner, a: PortForwardArgs): Started {
+  return r.start('kubectl', ['--context', a.context, '-n', a.namespace, 'port-forward', '--address', '127.0.0.1', a.resource, `${a.localPort}:${a.remotePort}`], { step: a.step })
 }

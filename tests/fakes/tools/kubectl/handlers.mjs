@@ -1,5 +1,6 @@
 // Extra fake-kubectl subcommands, one module each: add a line per subcommand.
 export default {
+  'port-forward': () => import('./port-forward.mjs'),
   // netpol probes: ephemeral probe containers and the probe exec (only netpol probe scripts are simulated)
   debug: () => import('./netpol.mjs'),
   exec: () => import('./netpol.mjs'),
@@ -7,5 +8,4 @@ export default {
   diff: () => import('./diff.mjs'),
   rollout: () => import('./rollout.mjs'),
   logs: () => import('./logs.mjs'),
-  patch: () => import('./patch.mjs'),
 }
