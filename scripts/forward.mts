@@ -4,6 +4,7 @@
 import fs from 'node:fs'
 import { printJson, runCommand, type FlagValues } from './lib/cli.mts'
 import { EXIT, StepError } from './lib/errors.mts'
+import { MAX_CONSECUTIVE_FAILURES } from './lib/forward/backoff.mts'
 import { checkForwards } from './lib/forward/check.mts'
 import { forwardsFile } from './lib/forward/registry.mts'
 import { noForwardError, openForwards } from './lib/forward/supervisor.mts'
@@ -15,6 +16,7 @@ interface ForwardFlags extends FlagValues {
   only: string[] | undefined
   for: number | undefined
   check: boolean
+  retries: number
 }
 
 const portFlag = (name: string) => ({ type: 'number' as const, value: '<port>', description: `fixed local port for ${name} (default: a free one)` })
@@ -38,6 +40,7 @@ forwards are recorded in <state dir>/forwards.json (down stops them). Ctrl-C clo
     'production-port': portFlag('the production app'),
     for: { type: 'number', value: '<seconds>', description: 'close everything and exit 0 after this long (scripts, tests)' },
     check: { type: 'boolean', description: 'open, check that each answers its health URL, close, exit (0 iff all answer)' },
+    retries: { type: 'number', value: '<n>', default: MAX_CONSECUTIVE_FAILURES, description: 'failed attempts in a row to re-establish a dropped forward before giving up on it (0.5s, 1s, 2s ... 10s apart)' },
   },
   examples: [
     'npx zx scripts/forward.mts',
@@ -47,6 +50,7 @@ forwards are recorded in <state dir>/forwards.json (down stops them). Ctrl-C clo
   async run(ctx) {
     const targets = selectTargets(ctx.config.environments, ctx.flags.only)
     const ports = fixedPorts(targets, ctx.flags)
+    if (!Number.isInteger(ctx.flags.retries) || ctx.flags.retries < 1) throw new StepError({ step: 'flags', message: `--retries ${ctx.flags.retries} is not an integer >= 1`, exitCode: EXIT.usage })
     if (ctx.flags.for !== undefined && !(ctx.flags.for > 0)) throw new StepError({ step: 'flags', message: `--for ${ctx.flags.for} is not a number of seconds > 0`, exitCode: EXIT.usage })
     const context = ctx.config.kubeContext
     if (ctx.dryRun) {
@@ -59,7 +63,7 @@ forwards are recorded in <state dir>/forwards.json (down stops them). Ctrl-C clo
 
     const log = (line: string, level: 'info' | 'warn' | 'ok' = 'info') => (level === 'warn' ? ctx.ui.warn(line) : level === 'ok' ? ctx.ui.success(line) : ctx.ui.info(line))
     const sup = await ctx.ui.step(`opening ${targets.length} port-forward${targets.length === 1 ? '' : 's'} (${context})`, () =>
-      openForwards({ runner: ctx.runner, context, stateDir: ctx.stateDir, targets, ports, signal: ctx.signal, log }))
+      openForwards({ runner: ctx.runner, context, stateDir: ctx.stateDir, targets, ports, signal: ctx.signal, log, maxFailures: ctx.flags.retries }))
     ctx.onCleanup(() => sup.stop())
     for (const f of sup.failed) ctx.ui.warn(`${f.target.name}: ${f.error}`)
     if (sup.forwards.length === 0) throw noForwardError(sup.failed)

@@ -169,6 +169,25 @@ test('down stops a running forward: the supervisor first (so nothing is re-estab
   }
 })
 
+test('a forward that cannot be re-established is given up after --retries attempts: exit 5, nothing left', async () => {
+  const w = await world({ dev: true })
+  const p = start(w, ['--only', 'dev', '--retries', '2'])
+  try {
+    const e = await until('dev forward', () => entries(w.stateDir).find((x) => x.target === 'dev'))
+    // the Service goes away (namespace deleted), then its forward drops
+    w.f.setState((s) => { delete s.kube.forwards['demo-dev/svc/demo'] })
+    process.kill(e.pid, 'SIGKILL')
+    assert.is(await p.exit, 5, p.err())
+    assert.match(p.err(), /dev: giving up after 2 attempts: .*services "demo" not found/)
+    assert.match(p.err(), /✖ forward: gave up re-establishing dev/)
+    assert.not.ok(fs.existsSync(path.join(w.stateDir, 'forwards.json')))
+    for (const pid of startedPids(w.f)) await until(`pid ${pid} gone`, () => !alive(pid), 60)
+  } finally {
+    p.child.kill('SIGKILL')
+    await w.done()
+  }
+})
+
 test('--for: exits 0 by itself and cleans up; a missing service is reported, the others still open', async () => {
   const w = await world({ grafana: true, dev: true })
   try {
@@ -214,7 +233,8 @@ test('nothing reachable: exits non-zero naming every target; usage errors exit 2
     const r = await runScript('forward', ['--for', '1'], { env: w.f.env, timeoutMs: 60_000 })
     assert.is(r.code, 5, r.stderr)
     assert.match(r.stderr, /✖ forward: no port-forward could be opened: grafana \(.*\); prometheus \(.*\); dev \(.*\)/)
-    for (const args of [['--only', 'kibana'], ['--dev-port', '70000'], ['--grafana-port', '3000', '--dev-port', '3000'], ['--for', '0'], ['--only', 'staging']]) {
+    // (the port and target rules themselves are unit-tested in targets.test.mts)
+    for (const args of [['--only', 'kibana'], ['--retries', '0'], ['--grafana-port', '3000', '--dev-port', '3000'], ['--for', '0']]) {
       const u = await runScript('forward', args, { env: w.f.env })
       assert.is(u.code, 2, `${args.join(' ')}: ${u.stderr}`)
     }
