@@ -5,7 +5,7 @@
 // - any other directory: searched recursively for *.yaml / *.yml. A sub-directory that holds a
 //   kustomization is rendered as one unit instead of being read file by file (its files are patches and
 //   bases, not objects) - unless another kustomization found in the same walk uses it as a resource
-//   (apps/base is rendered through apps/overlays/<env>, not on its own).
+//   (apps/base is rendered through apps/overlays/<env>, not on its own). Components are never rendered alone.
 // Rendering is injected (`render`), so this module does no process I/O and tests can stub it.
 
 import fs from 'node:fs'
@@ -66,9 +66,19 @@ interface Walk {
   kustomizations: string[]
 }
 
+function isComponent(kfile: string): boolean {
+  try {
+    return (parseYaml(fs.readFileSync(kfile, 'utf8')) as { kind?: unknown } | null)?.kind === 'Component'
+  } catch {
+    return false
+  }
+}
+
 function walk(dir: string, acc: Walk): void {
-  if (kustomizationFile(dir)) {
-    acc.kustomizations.push(dir)
+  const kfile = kustomizationFile(dir)
+  if (kfile) {
+    // a Component only means something inside the kustomization that includes it
+    if (!isComponent(kfile)) acc.kustomizations.push(dir)
     return
   }
   const entries = fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))

@@ -202,7 +202,11 @@ export async function runProbes(ctx: ProbeContext, options: ProbeOptions = {}): 
   }
 
   const report = expectationToReport(exp, 'probe', warnings)
-  if (options.assertions) report.assertions = checkAssertions(options.assertions, exp)
+  // assertions are about the policies, not about what this run probes: judge them over every namespace
+  if (options.assertions) {
+    const whole = computeExpectation(built.cluster, { externals: fromAssertions.externals, dns: fromAssertions.dns })
+    report.assertions = checkAssertions(options.assertions, whole)
+  }
   const plan = planProbes(exp)
   const sourcePods = running.filter((p) => plan.plans.some((pl) => pl.source === idOf(p) && pl.probes.length > 0))
 
