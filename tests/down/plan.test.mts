@@ -2,7 +2,9 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { defaultChoices, describeAction, findLeftovers, listItems, networkRemovable, planTeardown } from '../../scripts/lib/down/plan.mts'
+import { recordInstalled } from '../../scripts/lib/down/installed.mts'
 import type { Action, Observed } from '../../scripts/lib/down/types.mts'
+import type { PlatformState } from '../../scripts/lib/state.mts'
 
 const DIR = '/repo/.platform'
 
@@ -203,6 +205,16 @@ test('leftovers: what was to go but is still there; kept things are not leftover
   // the registry could not be disconnected: the network that was to go is still there
   const stuck = world((w) => { w.contexts = ['prod-eks']; w.kind!.clusters = []; w.kind!.nodes = []; w.local = gone.local; w.kind!.network.members = ['kind-registry'] })
   assert.equal(findLeftovers({ plan: keepRegistry, before, after: stuck, stillRunning: [] }), ['docker network kind (created by up, unused)'])
+})
+
+test('recordInstalled: what up puts in state for down, without duplicates', () => {
+  const s: PlatformState = { version: 1 }
+  recordInstalled(s, { namespace: 'demo-dev' })
+  recordInstalled(s, { namespace: 'demo-dev' })
+  recordInstalled(s, { helmRelease: { name: 'metrics-server', namespace: 'kube-system' } })
+  recordInstalled(s, { helmRelease: { name: 'metrics-server', namespace: 'kube-system' } })
+  recordInstalled(s, { flux: true })
+  assert.equal(s.installed, { helmReleases: [{ name: 'metrics-server', namespace: 'kube-system' }], namespaces: ['demo-dev'], flux: true })
 })
 
 test.run()

@@ -77,7 +77,7 @@ test('Ctrl-C at the multi-select deletes nothing (exit 130)', async () => {
   }
 })
 
-test('Ctrl-C at the final question deletes nothing; so does answering no', async () => {
+test('Ctrl-C at the final question deletes nothing; so do answering no and selecting nothing', async () => {
   const w = await kindWorld()
   try {
     const before = w.snapshot()
@@ -87,6 +87,14 @@ test('Ctrl-C at the final question deletes nothing; so does answering no', async
     const n = await runScriptInPty('down', [], { env: w.env, steps: [{ expect: SELECT, send: KEY.enter }, { expect: 'Delete kind cluster "platform"', send: 'n' }] })
     assert.is(n.code, 0, show(n))
     assert.match(n.output, 'nothing deleted')
+    // everything deselected: no question at all
+    const none = await runScriptInPty('down', [], {
+      env: w.env,
+      steps: [{ expect: SELECT, send: KEY.space }, { send: KEY.down }, { send: KEY.down }, { send: KEY.space }, { send: KEY.down }, { send: KEY.space }, { send: KEY.enter }],
+    })
+    assert.is(none.code, 0, show(none))
+    assert.match(none.output, 'Nothing selected: nothing deleted')
+    assert.not.match(none.output, 'Delete kind cluster')
     assert.equal(destructive(w), [])
     assert.equal(w.snapshot(), before)
     assert.ok(fs.existsSync(path.join(w.stateDir, 'state.json')))

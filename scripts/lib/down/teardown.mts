@@ -70,7 +70,8 @@ export async function runDown(ctx: Context<DownFlags>): Promise<number> {
     const notes = observationNotes(before)
     if (notes.length) out(notes.map((n) => `  note: ${n}`).join('\n'))
     plan = planTeardown(before, await ctx.ui.pause(() => choose(items)))
-    if (plan.actions.length === 0) {
+    // bookkeeping alone (forgetting dead port-forwards) is not worth a question
+    if (plan.actions.every((a) => a.kind === 'update-state')) {
       out('Nothing selected: nothing deleted.')
       return EXIT.ok
     }
