@@ -1,0 +1,85 @@
+// A whole `up` from nothing against the stateful fake CLIs: every phase, in a valid order, timed in the run report;
+// then a second `up` on the converged system, which must not make a single mutating call.
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { fakeEnv } from '../helpers/fakes.mts'
+import { runScript } from '../helpers/proc.mts'
+import { runGraph } from '../../scripts/lib/up/graph.mts'
+import { PHASES } from '../../scripts/lib/up/phases.mts'
+import type { UpContext } from '../../scripts/lib/up/types.mts'
+import { createUi } from '../../scripts/lib/ui.mts'
+import { indexOf, isMutating, line } from './world.mts'
+
+// The live checks need real pods behind the gateway; they have their own tests (smoke, netpol).
+const LIVE = ['smoke', 'netpol'].filter((id) => PHASES.some((p) => p.id === id))
+const SKIP = LIVE.length ? ['--skip', LIVE.join(',')] : []
+
+test('up from nothing: calls in a valid order, every phase timed in the report; a second up changes nothing', async () => {
+  const f = fakeEnv({}, { CI: '1' })
+  try {
+    const r = await runScript('up', [...SKIP, '--json'], { env: f.env, timeoutMs: 120_000 })
+    assert.is(r.code, 0, r.stderr)
+    const calls = f.calls()
+    const at = (re: RegExp) => {
+      const i = indexOf(calls, (l) => re.test(l))
+      assert.ok(i >= 0, `expected a call matching ${re}`)
+      return i
+    }
+    const registry = at(/^docker run .*--name kind-registry/)
+    const cluster = at(/^kind create cluster --name platform/)
+    const hostsToml = at(/^docker exec -i \S+ sh -c .*hosts\.toml/)
+    const build = at(/^docker build -f apps\/demo\/Dockerfile -t localhost:5001\/demo:[0-9a-f]{12} /)
+    const push = at(/^docker push localhost:5001\/demo:[0-9a-f]{12}$/)
+    const helm = at(/^helm upgrade --install metrics-server /)
+    const fluxInstall = at(/^flux install --export --version=v2\.7\.2 --components=source-controller,kustomize-controller,helm-controller$/)
+    const artifact = at(/^flux push artifact oci:\/\/localhost:5001\/platform:local /)
+    const bootBuild = at(/kubectl kustomize .*\/bootstrap$/)
+    const bootApply = calls.findIndex((c, i) => i > bootBuild && line(c).includes('apply --server-side'))
+    const reconcile = at(/^flux reconcile source oci platform /)
+    const lastWait = calls.map(line).findLastIndex((l) => l.includes('get kustomizations.kustomize.toolkit.fluxcd.io,helmreleases'))
+    assert.ok(registry < hostsToml, 'registry before hosts.toml')
+    assert.ok(cluster < hostsToml, 'cluster before hosts.toml')
+    assert.ok(registry < build && build < push, 'registry, build, push')
+    assert.ok(cluster < helm, 'cluster before helm')
+    assert.ok(helm < fluxInstall, 'metrics-server before Flux')
+    assert.ok(fluxInstall < artifact && artifact < bootApply && bootApply < reconcile && reconcile < lastWait, 'Flux install before the bootstrap apply, waits last')
+    assert.ok(push < bootApply, 'the image exists before the apps point at it')
+    const image = /demo:([0-9a-f]{12})/.exec(line(calls[push]!))![1]
+    const dep = f.state().kube.objects['kind-platform'].find((o: any) => o.kind === 'Deployment' && o.metadata.namespace === 'demo-dev')
+    assert.is(dep.spec.template.spec.containers[0].image, `kind-registry:5000/demo:${image}`, 'the app runs the image just built')
+
+    const report = JSON.parse(r.stdout)
+    assert.is(report.ok, true)
+    assert.equal(report.phases.map((p: any) => p.id), PHASES.map((p) => p.id))
+    for (const p of report.phases) {
+      assert.type(p.ms, 'number')
+      assert.ok(LIVE.includes(p.id) ? p.status === 'skipped' : p.status === 'ok', `${p.id}: ${p.status} ${p.error ?? ''}`)
+    }
+    assert.type(report.totalMs, 'number')
+    assert.is(report.endpoints.apps.dev, 'http://dev.demo.localhost:8080')
+    assert.match(report.endpoints.credentials.passwordFile, /grafana-admin-password$/)
+    assert.match(r.stderr, /http:\/\/grafana\.localhost:8080 +\(user admin, password in \S+grafana-admin-password\)/)
+
+    f.clearCalls()
+    const r2 = await runScript('up', SKIP, { env: f.env, timeoutMs: 120_000 })
+    assert.is(r2.code, 0, r2.stderr)
+    assert.equal(f.calls().filter(isMutating).map(line), [], 'converged: no mutating call')
+    assert.match(r2.stderr, 'nothing changed')
+  } finally {
+    f.cleanup()
+  }
+})
+
+test('the declared graph runs smoke and netpol only after the wait, image alongside the cluster', async () => {
+  const timeline: string[] = []
+  const phases = PHASES.map((p) => ({ ...p, skipWhen: undefined, run: async () => { timeline.push(`start:${p.id}`); await new Promise((r) => setTimeout(r, p.id === 'cluster' ? 30 : 1)); timeline.push(`end:${p.id}`) } }))
+  const ctx = { ui: createUi({ quiet: true, stream: { write: () => true, isTTY: false } as never, env: { CI: '1' } }), facts: { changed: [], summary: [] } } as unknown as UpContext
+  const { error } = await runGraph(phases, ctx, new Set(phases.map((p) => p.id)))
+  assert.is(error, undefined)
+  // events in one timeline: "start:<id>" / "end:<id>"
+  for (const id of LIVE) assert.ok(timeline.indexOf(`end:reconcile`) < timeline.indexOf(`start:${id}`), `${id} starts after the wait finished`)
+  assert.ok(timeline.indexOf('start:image') < timeline.indexOf('end:cluster'), 'the image builds while the cluster is being created')
+  assert.ok(timeline.indexOf('end:addons') < timeline.indexOf('start:flux') && timeline.indexOf('end:wiring') < timeline.indexOf('start:flux'))
+})
+
+test.run()
