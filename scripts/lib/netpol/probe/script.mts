@@ -31,7 +31,8 @@ export interface ProbeOutcome {
   detail?: string
 }
 
-const shellWord = (s: string) => (/^[\w.:@%+=,/[\]-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`)
+// brackets (IPv6 host:port) are quoted too: unquoted, the shell would treat [..] as a glob
+const shellWord = (s: string) => (/^[\w.:@%+=,/-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`)
 const hostPort = (host: string, port: number) => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`)
 
 export function buildProbeScript(specs: readonly ProbeSpec[], timeoutSec: number): string {
