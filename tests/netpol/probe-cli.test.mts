@@ -70,4 +70,19 @@ test('human report: expected, observed and diff matrices with the mismatch marke
   }
 })
 
+test('--dry-run: reads the cluster, prints the debug commands it would run, probes nothing, exit 0', async () => {
+  const f = fakeEnv(clusterState())
+  try {
+    const r = await runScript('netpol', [...FAST, '--dry-run', '--format', 'json'], { env: f.env, timeoutMs: 180_000 })
+    assert.is(r.code, 0, r.stderr)
+    assert.equal(f.calls('kubectl').map((c) => c.argv[2]), ['get', 'get', 'get'])
+    assert.is(r.stderr.match(/\[dry-run\] kubectl --context kind-platform debug -n /g)?.length, 9)
+    assert.match(r.stderr, /dry run: no probe container added and nothing probed/)
+    const out = JSON.parse(r.stdout) as { cells: { allowed: boolean }[] }
+    assert.is(out.cells.length, 9 * 8 * 4 + 9)
+  } finally {
+    f.cleanup()
+  }
+})
+
 test.run()

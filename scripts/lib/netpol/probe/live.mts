@@ -213,6 +213,13 @@ export async function runProbes(ctx: ProbeContext, options: ProbeOptions = {}): 
   const { containers, failures } = await step(`netpol: probe containers in ${sourcePods.length} pods`, (s) =>
     ensureProbeContainers(ctx, sourcePods, { image, readyTimeoutSec: options.readyTimeoutSec ?? 120, concurrency: options.concurrency ?? 4, ...(options.now ? { now: options.now } : {}), ...(options.sleep ? { sleep: options.sleep } : {}) }, s),
   )
+  if (ctx.dryRun) {
+    // nothing was added, so nothing can be probed: the result is the expectation (and the assertions)
+    report.mode = 'offline'
+    report.warnings.push('dry run: no probe container added and nothing probed; this is the expected connectivity only')
+    report.ok = summarize(report).assertionsFailed === 0
+    return report
+  }
   for (const [id, why] of failures) warnings.push(`${id}: ${why}`)
   const timeoutSec = options.timeoutSec ?? 2
   const io: ProbeIO = {
