@@ -175,6 +175,22 @@ spec:
   check([p], new Reach(true).set({ from: 'x/a', to: 'y/*' }, false))
 })
 
+test('spec.podSelector absent = every pod of the namespace (like {})', () => {
+  const p = np(`
+metadata: {namespace: y, name: no-pod-selector}
+spec: {policyTypes: [Ingress]}`)
+  check([p], new Reach(true).set({ to: 'y/*' }, false))
+})
+
+test('an SCTP-only allow still isolates: TCP and UDP stay denied (upstream: do not treat SCTP as TCP)', () => {
+  const p = np(`
+metadata: {namespace: x, name: sctp-only}
+spec:
+  podSelector: {matchLabels: {pod: a}}
+  ingress: [{ports: [{protocol: SCTP, port: 81}]}]`)
+  check([p], new Reach(true).set({ to: 'x/a' }, false))
+})
+
 test('numeric port without protocol defaults to TCP: only 81/TCP opens', () => {
   const p = np(`
 metadata: {namespace: x, name: port-81}
