@@ -5,6 +5,7 @@ import path from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { runScript } from '../helpers/proc.mts'
+import { PHASES } from '../../scripts/lib/up/phases.mts'
 import { clusterWorld, indexOf, isMutating, line, seedPlatformState } from './world.mts'
 
 const ONLY = ['--only', 'addons,flux,reconcile']
@@ -30,7 +31,7 @@ test('first run installs, pushes and applies in a valid order; a second run make
     // the helm call is the real CLI's: pinned chart, values file from the repo, --wait --timeout, rollback flag
     assert.match(line(calls[helm]!), /--version 3\.13\.0 .*--values \S+infrastructure\/controllers\/metrics-server\/values\.yaml --wait --timeout 300s --atomic/)
     const report = JSON.parse(r1.stdout)
-    assert.equal(report.phases.map((p: any) => p.id), ['preflight', 'ports', 'registry', 'cluster', 'wiring', 'image', 'addons', 'flux', 'reconcile'].filter((id) => report.phases.some((p: any) => p.id === id)))
+    assert.equal(report.phases.map((p: any) => p.id), PHASES.map((p) => p.id), 'every phase is in the report')
     for (const p of report.phases) assert.type(p.ms, 'number')
     assert.ok(report.phases.filter((p: any) => p.status === 'ok').length >= 3)
     // the cluster now runs what the repo declares
@@ -122,6 +123,24 @@ test('the grafana password is generated once (0600 file), never printed, and the
     assert.is((await runScript('up', ['--only', 'addons'], { env: f.env })).code, 0)
     assert.equal(f.calls().filter(isMutating).map(line), [])
     assert.is(fs.readFileSync(file, 'utf8').trim(), password)
+  } finally {
+    f.cleanup()
+  }
+})
+
+test('existing cluster: up records exactly what it created there (helm releases, namespaces) for down', async () => {
+  const f = clusterWorld({ PLATFORM_PROVIDER: 'existing', KUBE_CONTEXT: 'kind-platform', FLUX_MODE: 'none', ENVIRONMENTS: 'dev' })
+  try {
+    // someone else's namespace that up also declares: never recorded as up's
+    f.setState((s) => { s.kube.objects['kind-platform'] = [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ingress' } }] })
+    const r = await runScript('up', ['--only', 'addons,flux,reconcile'], { env: f.env })
+    assert.is(r.code, 0, r.stderr)
+    const state = JSON.parse(fs.readFileSync(path.join(f.env.STATE_DIR!, 'state.json'), 'utf8'))
+    assert.equal(state.installed.namespaces.sort(), ['demo-dev', 'monitoring'])
+    assert.equal(state.installed.helmReleases.map((h: any) => `${h.namespace}/${h.name}`).sort(), ['ingress/traefik', 'kube-system/metrics-server', 'monitoring/kube-prometheus-stack'])
+    assert.is(state.installed.flux, false)
+    const dep = f.state().kube.objects['kind-platform'].find((o: any) => o.kind === 'Deployment' && o.metadata.namespace === 'demo-dev')
+    assert.is(dep.spec.template.spec.containers[0].image, 'kind-registry:5000/demo:0.1.0', 'no local registry: the pinned tag stays')
   } finally {
     f.cleanup()
   }

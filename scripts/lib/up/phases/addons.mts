@@ -9,11 +9,13 @@
 import fs from 'node:fs'
 import { chartArgs, namespaceFiles, readAddons, type Addon } from '../../addons.mts'
 import { EXIT, StepError } from '../../errors.mts'
+import { parseDocs } from '../../flux/bootstrap.mts'
 import { addonsToInstall, decideRelease, desiredValues, inDependencyOrder } from '../../helm/plan.mts'
 import { GRAFANA_SECRET, GRAFANA_USER, grafanaSecretManifest, resolveGrafanaPassword, secretMatches, storePassword } from '../../secrets/grafana.mts'
 import { helmGetValues, helmList, helmUpgradeInstall, helmVersion, rollbackFlagFor } from '../../tools/helm.mts'
 import { kubectlApplyServerSide, kubectlDiffServerSide, kubectlGetJson } from '../../tools/kubectl-gitops.mts'
 import { kubeContext } from '../context.mts'
+import { existingNamespaces, remember, rememberNewNamespaces } from '../installed.mts'
 import type { Phase, UpContext } from '../types.mts'
 
 export const FIELD_MANAGER = 'platform-up'
@@ -31,8 +33,11 @@ async function ensureNamespaces(ctx: UpContext): Promise<string | undefined> {
   const files = namespaceFiles(ctx.root)
   if (!files.length) return undefined
   const yaml = files.map((f) => fs.readFileSync(f, 'utf8')).join('\n---\n')
+  const before = await existingNamespaces(ctx, 'addons/namespaces')
   if (await applyIfChanged(ctx, yaml, 'addons/namespaces')) {
     ctx.facts.changed.push('platform namespaces')
+    const names = parseDocs(yaml).filter((o) => o.kind === 'Namespace').map((o) => String(o.metadata?.name))
+    await rememberNewNamespaces(ctx, before, names, 'addons/namespaces')
     return 'namespaces applied'
   }
   return undefined
@@ -88,6 +93,7 @@ async function installReleases(ctx: UpContext, addons: Addon[], update: (s: stri
       show()
     }
     ctx.facts.changed.push(`helm ${a.name}`)
+    if (d.action === 'install') remember(ctx, { helmRelease: { name: a.name, namespace: a.namespace } })
     notes.push(d.reason)
   })
   return notes

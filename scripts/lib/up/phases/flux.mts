@@ -25,6 +25,7 @@ import { writeFileAtomic } from '../../state.mts'
 import { kubeContext, portsOf } from '../context.mts'
 import type { Phase, UpContext } from '../types.mts'
 import { applyIfChanged, FIELD_MANAGER } from './addons.mts'
+import { remember, rememberAppNamespaces, snapshotNamespaces } from '../installed.mts'
 
 type Update = (s: string) => void
 
@@ -70,6 +71,7 @@ export async function ensureFluxInstalled(ctx: UpContext, update: Update): Promi
     }
   }
   ctx.facts.changed.push(`flux ${ctx.config.fluxVersion}`)
+  if (decision.action === 'install') remember(ctx, { flux: true })
   return decision.reason
 }
 
@@ -175,6 +177,7 @@ async function runGit(ctx: UpContext, update: Update): Promise<string> {
       components: [...FLUX_COMPONENTS], timeoutMs: c.reconcileTimeoutMs, ...(password ? { password } : {}),
     }, 'flux/git')
     ctx.facts.changed.push('flux bootstrap git')
+    if (!current.version) remember(ctx, { flux: true })
     notes.push(`bootstrapped from ${c.fluxGitUrl}`)
   }
   const image = demoImage(ctx)
@@ -237,11 +240,11 @@ async function runNone(ctx: UpContext, update: Update): Promise<string> {
 
 export async function runFlux(ctx: UpContext, update: Update = () => {}): Promise<string> {
   assertFluxModeSupported(ctx)
-  switch (ctx.config.fluxMode) {
-    case 'oci': return runOci(ctx, update)
-    case 'git': return runGit(ctx, update)
-    case 'none': return runNone(ctx, update)
-  }
+  // existing clusters: the app namespaces up brings (through Flux or directly) are recorded for down
+  await snapshotNamespaces(ctx, 'flux')
+  const note = ctx.config.fluxMode === 'oci' ? await runOci(ctx, update) : ctx.config.fluxMode === 'git' ? await runGit(ctx, update) : await runNone(ctx, update)
+  await rememberAppNamespaces(ctx, 'flux')
+  return note
 }
 
 export const fluxPhase: Phase = {

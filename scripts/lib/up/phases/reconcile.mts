@@ -9,6 +9,7 @@ import { kubectlList, kubectlRolloutStatus } from '../../tools/kubectl-gitops.mt
 import { formatMs } from '../../ui.mts'
 import { kubeContext } from '../context.mts'
 import type { Phase, UpContext } from '../types.mts'
+import { rememberAppNamespaces } from '../installed.mts'
 
 const FLUX_KINDS = [
   'kustomizations.kustomize.toolkit.fluxcd.io',
@@ -92,8 +93,9 @@ export const reconcilePhase: Phase = {
   async run(ctx, step) {
     const update = (s: string) => step?.update(s)
     if (ctx.dryRun) return { note: 'dry-run: nothing applied, nothing to wait for' }
-    if (ctx.config.fluxMode === 'none') return { note: await waitForRollouts(ctx, update) }
-    const roots = ctx.facts.flux?.roots ?? []
-    return { note: (await waitForFlux(ctx, roots, update)).note }
+    const note = ctx.config.fluxMode === 'none' ? await waitForRollouts(ctx, update) : (await waitForFlux(ctx, ctx.facts.flux?.roots ?? [], update)).note
+    // Flux creates the app namespaces only now: record them for down (existing clusters)
+    await rememberAppNamespaces(ctx, 'reconcile')
+    return { note }
   },
 }
