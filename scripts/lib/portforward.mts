@@ -140,14 +140,17 @@ export async function startPortForward(runner: Runner, spec: PortForwardSpec): P
       return e
     }
     const deadline = Date.now() + readyTimeoutMs
+    let timer: NodeJS.Timeout | undefined
     const outcome = await Promise.race([
       announcedP.then(() => 'announced' as const),
       child.exited.then(() => 'exited' as const),
-      sleep(readyTimeoutMs).then(() => 'timeout' as const),
-    ])
+      new Promise<'timeout'>((r) => { timer = setTimeout(() => r('timeout'), readyTimeoutMs) }),
+    ]).finally(() => clearTimeout(timer))
     if (outcome === 'exited') {
       const last = lastLine()
-      throw fail(`${what} exited before it was ready${last ? `: ${last}` : ''}`, classify(stderr))
+      const kind = classify(stderr)
+      if (kind.portTaken) throw fail(`${what}: local port 127.0.0.1:${port} is in use (${last})`, kind)
+      throw fail(`${what} exited before it was ready${last ? `: ${last}` : ''}`, kind)
     }
     if (outcome === 'timeout') {
       await child.stop()
@@ -171,6 +174,11 @@ export async function startPortForward(runner: Runner, spec: PortForwardSpec): P
       if (spec.signal?.aborted || stopped) throw new StepError({ step, message: 'port-forward cancelled', exitCode: EXIT.interrupted })
       try {
         const { child, lastLine } = await attempt()
+        if (stopped) {
+          // stop() came while this attempt was starting: it must not leave a kubectl behind
+          await child.stop()
+          throw new StepError({ step, message: 'port-forward cancelled', exitCode: EXIT.interrupted })
+        }
         current = child
         generation++
         exitReason = undefined

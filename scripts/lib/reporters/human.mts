@@ -1,11 +1,15 @@
 // A table for people: one row per case, status coloured on a terminal, failure details below, a summary line.
-import { paint } from '../color.mts'
+import { paint, stripAnsi } from '../color.mts'
 import { formatMs, renderTable } from '../ui.mts'
 import { caseId, statusOf, summarize, type Report } from './model.mts'
 
 export interface HumanOptions { color?: boolean }
 
-const oneLine = (s: string | undefined) => (s ?? '').replace(/\s*\n\s*/g, ' ').trim()
+// Messages can carry text from the network (a server's body, kubectl's stderr): no escape sequences or control
+// bytes reach the terminal from there.
+// eslint-disable-next-line no-control-regex
+const clean = (s: string) => stripAnsi(s).replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '')
+const oneLine = (s: string | undefined) => clean(s ?? '').replace(/\s*\n\s*/g, ' ').trim()
 
 export function renderHuman(report: Report, options: HumanOptions = {}): string {
   const color = options.color ?? false
@@ -27,7 +31,7 @@ export function renderHuman(report: Report, options: HumanOptions = {}): string 
   const withDetails = report.cases.filter((c) => !c.ok && c.details)
   if (withDetails.length) {
     lines.push('')
-    for (const c of withDetails) lines.push(`${paint.bold(color, caseId(c))}:`, ...c.details!.trimEnd().split('\n').map((l) => `  ${l}`))
+    for (const c of withDetails) lines.push(`${paint.bold(color, caseId(c))}:`, ...clean(c.details!).trimEnd().split('\n').map((l) => `  ${l}`))
   }
   const s = summarize(report.cases)
   const verdict = report.ok ? paint.green(color, `${report.suite}: all checks passed`) : paint.red(color, `${report.suite}: ${s.failed} of ${s.total} checks failed`)

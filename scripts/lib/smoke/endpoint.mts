@@ -77,6 +77,7 @@ export async function checkReadyz(target: HttpTarget, o: EndpointOptions): Promi
   let polls = 0
   let last: HttpResult | undefined
   let interval = 100
+  let lastProgress = 0
   for (;;) {
     const remaining = deadline - Date.now()
     const r = await httpGet(target, '/readyz', { timeoutMs: Math.max(100, Math.min(o.requestTimeoutMs, remaining)), signal: o.signal })
@@ -86,7 +87,11 @@ export async function checkReadyz(target: HttpTarget, o: EndpointOptions): Promi
     if (isUnreachable(r)) return { name, ok: false, message: `${describeRequest(target, '/readyz')}: ${r.ok ? '' : r.message} while waiting for readiness`, ms: Date.now() - t0 }
     if (o.signal?.aborted) return { name, ok: false, message: 'cancelled', ms: Date.now() - t0 }
     if (Date.now() + interval >= deadline) break
-    o.progress?.(`${name}: ${answerText(r)}, waiting (${secs(Date.now() - t0)} of ${secs(o.readyTimeoutMs)})`)
+    // a progress line now and then, not one per poll (plain logs in CI would fill up)
+    if (Date.now() - lastProgress >= 5000) {
+      lastProgress = Date.now()
+      o.progress?.(`${name}: ${answerText(r)}, waiting (${secs(Date.now() - t0)} of ${secs(o.readyTimeoutMs)})`)
+    }
     await sleep(interval, o.signal)
     interval = Math.min(interval * 2, 1000)
   }
@@ -132,7 +137,7 @@ export async function checkWork(target: HttpTarget, o: EndpointOptions): Promise
   if (transport.length) problems.push(`${transport.length} of ${n} calls got no answer (${[...new Set(transport)].slice(0, 3).join('; ')})`)
   if (unexpected.length) problems.push(`${unexpected.length} answers were neither 200 nor 5xx (${[...new Set(unexpected)].join(', ')})`)
   if (failures > o.limit.max) problems.push(`${failures} of ${n} calls answered 5xx, more than the ${o.limit.max} allowed (${o.limit.basis})`)
-  if (failures < o.limit.min) problems.push(`only ${failures} of ${n} calls answered 5xx, fewer than the ${o.limit.min} that ${o.limit.basis} implies (is the ConfigMap applied? kubectl rollout restart deployment/demo)`)
+  if (failures < o.limit.min) problems.push(`only ${failures} of ${n} calls answered 5xx, fewer than the ${o.limit.min} expected (${o.limit.basis}); is the app running with that config? (kubectl rollout restart deployment/demo)`)
   for (const [what, count] of wrongGreeting) {
     const expected = o.expectGreeting !== undefined ? `, expected ${JSON.stringify(o.expectGreeting)}${o.greetingSource ? ` (${o.greetingSource})` : ''}` : ''
     problems.push(`${count} of ${successes} successful answers had ${what}${expected}`)

@@ -4,10 +4,13 @@
 // something listens there), plus HPA metrics and Prometheus targets; cluster-wide Flux, Grafana, Prometheus.
 
 import type { Config, Environment } from '../config.mts'
+import { EXIT, StepError } from '../errors.mts'
 import { canConnect, startPortForward, type PortForward } from '../portforward.mts'
 import { makeReport, type Report, type ReportCase } from '../reporters/model.mts'
 import type { Runner } from '../run.mts'
+import { INSTALL_HINTS } from '../run.mts'
 import { readState } from '../state.mts'
+import { contextReachable } from '../tools/kubectl.mts'
 import type { Ui } from '../ui.mts'
 import { checkFlux, discoverApp, pollUntil, probeGrafana, probeHpa, probePrometheusReady, probePrometheusTargets, type AppFacts } from './cluster.mts'
 import { endpointChecks, type EndpointOptions, type FailureLimit } from './endpoint.mts'
@@ -54,7 +57,7 @@ export function limitFor(requests: number, opts: { maxErrorRate?: number; failRa
     return { max: maxFailuresForRate(requests, rate), min: 0, basis: `max error rate ${rate}` }
   }
   const band = failureBand(requests, opts.failRate, opts.alpha)
-  return { max: band.max, min: band.min, basis: `FAIL_RATE ${opts.failRate}, binomial band at false-alarm ${opts.alpha}` }
+  return { max: band.max, min: band.min, basis: `FAIL_RATE ${opts.failRate} from demo-config, binomial band with false-alarm probability ${opts.alpha}` }
 }
 
 type Case = Omit<ReportCase, 'classname'>
@@ -154,6 +157,12 @@ async function runCluster(ctx: SmokeContext, o: SmokeOptions): Promise<Report> {
   const requestTimeoutMs = o.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs
   const alpha = o.alpha ?? DEFAULTS.alpha
   const ingressPort = o.ingressPort ?? readState(ctx.stateDir).ports?.http ?? ctx.config.ingressHttpPort
+  // One question first: without kubectl or a reachable cluster every check would fail with the same reason.
+  const reach = await contextReachable(ctx.runner, context, 'smoke')
+  if (!reach.ok) {
+    if (/kubectl: (command )?not found|No such file or directory/.test(reach.error ?? '')) throw new StepError({ step: 'smoke', message: 'kubectl is not installed or not on PATH', hint: INSTALL_HINTS.kubectl, exitCode: EXIT.missingTool })
+    throw new StepError({ step: 'smoke', message: `cannot reach the cluster of context ${context}: ${reach.error}`, hint: 'start the platform with npx zx scripts/up.mts (or set KUBE_CONTEXT), or check one URL with --url', exitCode: EXIT.precondition })
+  }
   const pf = forwards(ctx, context)
   const prometheus = () => pf.get('monitoring', 'svc/kube-prometheus-stack-prometheus', 9090, 'smoke/prometheus')
   const ingressUp = canConnect(ingressPort)
