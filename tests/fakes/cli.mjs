@@ -67,9 +67,10 @@ async function main() {
   if (fault?.delayMs) await sleep(fault.delayMs)
   if (result.stdout) process.stdout.write(result.stdout)
   if (result.stderr) process.stderr.write(result.stderr)
-  if (result.then) {
-    // Long-running part (port-forward, watch): runs without the state lock held.
-    await result.then()
+  if (result.background) {
+    // Long-running part (port-forward, watch): runs without the state lock held. (Not named `then`: the
+    // handler's result is awaited, and an object with a then() method would be treated as a promise.)
+    await result.background()
   }
   process.exitCode = result.code ?? 0
 }
