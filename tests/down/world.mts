@@ -5,7 +5,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
-import { fakeEnv, type FakeEnv } from '../helpers/fakes.mts'
+import { commandLines, fakeEnv, type FakeEnv } from '../helpers/fakes.mts'
 
 export interface WorldOptions {
   /** ours (labelled), foreign (same name, no label) or none */
@@ -135,3 +135,8 @@ export function kubectlCallsWithoutContext(f: FakeEnv, context: string): string[
     return !(i !== -1 && argv[i + 1] === context) && !argv.includes(`--context=${context}`)
   })
 }
+
+const MUTATING = /^(kind (create|delete)|docker (rm|run|stop|network (rm|disconnect|create))|kubectl .*(delete|config (delete|use|set))|helm (uninstall|upgrade)|flux uninstall)/
+
+/** Recorded calls that change anything, as command lines (kubectl's --context left out for matching). */
+export const mutatingCalls = (w: World): string[] => commandLines(w.f.calls()).filter((l) => MUTATING.test(l.replace(/--context \S+ /, '')))

@@ -21,13 +21,15 @@ export interface ObserveInput {
   stateDir: string
   root: string
   env?: NodeJS.ProcessEnv
+  /** the look after deleting: Docker was reachable a moment ago and the current context is only shown */
+  again?: boolean
 }
 
 const ANONYMOUS = /^[0-9a-f]{64}$/
 
 async function observeKind(i: ObserveInput): Promise<ObservedKind> {
   const r = i.runner
-  const docker = await dockerServer(r, 'down')
+  const docker = i.again ? { reachable: true } : await dockerServer(r, 'down')
   if (!docker.reachable) {
     throw new StepError({
       step: 'down',
@@ -84,7 +86,7 @@ export async function observe(i: ObserveInput): Promise<Observed> {
   const context = i.config.kubeContext
   const [contexts, current, local] = await Promise.all([
     contextNames(i.runner, context, 'down'),
-    currentContext(i.runner, context, 'down'),
+    i.again ? Promise.resolve('') : currentContext(i.runner, context, 'down'),
     observeLocal(i.stateDir, i.root, i.state, i.runner),
   ])
   return {

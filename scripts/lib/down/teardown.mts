@@ -93,7 +93,7 @@ export async function runDown(ctx: Context<DownFlags>): Promise<number> {
   if (!ask && !ctx.json) out(renderPlan(plan))
   const result = await execute({ plan, runner: ctx.runner, ui: ctx.ui, config: ctx.config, signal: ctx.signal })
   // the state read before (not the deleted file) still says what up created, e.g. the kind network
-  const after = await ctx.ui.step('checking that nothing is left over', () => observe(input))
+  const after = await ctx.ui.step('checking that nothing is left over', () => observe({ ...input, again: true }))
   const leftovers = findLeftovers({ plan, before, after, stillRunning: result.stillRunning })
   return finish(ctx, buildReport({ observed: before, plan, dryRun: false, actions: result.reports, leftovers }))
 }
