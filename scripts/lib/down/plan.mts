@@ -205,8 +205,7 @@ export function planTeardown(o: Observed, choices: Choices): Plan {
     if (has('cluster') && networkRemovable(o)) {
       if (!has('registry') && net.members.includes(k.registry.name)) actions.push({ kind: 'disconnect-registry', item: 'cluster', name: k.registry.name, network: net.name })
       actions.push({ kind: 'delete-network', item: 'cluster', name: net.name })
-    }
-    else if (net.exists && net.createdByUs && has('cluster')) notes.push(`docker network "${net.name}" kept: ${others.length ? 'other kind clusters use it' : 'other containers are attached'}`)
+    } else if (net.exists && net.createdByUs && has('cluster')) notes.push(`docker network "${net.name}" kept: ${others.length ? 'other kind clusters use it' : 'other containers are attached'}`)
   }
 
   const c = o.local.credentials
