@@ -8,4 +8,5 @@ export default {
   diff: () => import('./diff.mjs'),
   rollout: () => import('./rollout.mjs'),
   logs: () => import('./logs.mjs'),
+  patch: () => import('./patch.mjs'),
 }
