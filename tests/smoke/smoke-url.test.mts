@@ -39,7 +39,7 @@ test('healthy app: every check passes, exit 0, the human table names each check'
 })
 
 test('slow to become ready: readyz is polled until 200, then everything passes', async () => {
-  await withApp(startApp({ READINESS_DELAY_SEC: '2' }), async (app) => {
+  await withApp(startApp({ READINESS_DELAY_SEC: '3' }), async (app) => {
     const r = await smoke(['--url', app.base, '--requests', '5', '--ready-timeout', '30', '--reporter', 'json'])
     assert.is(r.code, 0, r.stderr)
     const rep = json(r)
