@@ -101,4 +101,18 @@ test('a failing helm release stops up with the release named and a diagnostics b
   }
 })
 
+test('the smoke phase runs the smoke checks against the platform; failed checks fail up (exit 1) by name, with a bundle', async () => {
+  const f = clusterWorld({ ENVIRONMENTS: 'dev' })
+  try {
+    assert.is((await runScript('up', ['--only', 'addons,flux,reconcile'], { env: f.env })).code, 0)
+    // nothing answers behind the Services in the fake cluster: the checks that need them must fail
+    const r = await runScript('up', ['--only', 'smoke'], { env: f.env })
+    assert.is(r.code, 1, r.stderr)
+    assert.match(r.stderr, /✖ smoke: \d+ of \d+ checks failed: .*cluster\/grafana/)
+    assert.match(r.stderr, 'diagnostics bundle:')
+  } finally {
+    f.cleanup()
+  }
+})
+
 test.run()

@@ -9,6 +9,7 @@ import { imagePhase } from './phases/image.mts'
 import { addonsPhase } from './phases/addons.mts'
 import { fluxPhase } from './phases/flux.mts'
 import { reconcilePhase } from './phases/reconcile.mts'
+import { smokePhase } from './phases/smoke.mts'
 import { netpolPhase } from './phases/netpol.mts'
 
 export const PHASES: Phase[] = [
@@ -21,5 +22,6 @@ export const PHASES: Phase[] = [
   addonsPhase,
   fluxPhase,
   reconcilePhase,
+  smokePhase,
   netpolPhase,
 ]
