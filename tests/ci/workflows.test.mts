@@ -90,6 +90,9 @@ test('e2e.yml: up --yes, junit smoke and netpol, artifacts (diagnostics included
   const netpol = idx(/^scripts\/netpol\.mts .*junit/)
   const down = idx(/^scripts\/down\.mts --yes --all$/)
   assert.ok(up >= 0 && smoke > up && netpol > up, `up ${up}, smoke ${smoke}, netpol ${netpol}`)
+  // every check after up runs even when another check failed (each is its own report), but not without a platform
+  for (const i of [smoke, netpol]) assert.match(String(list[i]!.if), /!cancelled\(\) && steps\.up\.outcome == 'success'/)
+  assert.is(list[up]!.id, 'up')
   assert.is(down, list.length - 1, 'down is the last step')
   assert.is(list[down]!.if, 'always()')
   const upload = list.findIndex((s) => s.uses?.startsWith('actions/upload-artifact@'))
