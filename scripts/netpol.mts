@@ -13,6 +13,7 @@ interface Flags extends FlagValues {
   repo: boolean
   assert?: string
   format: string
+  reporter: string | undefined
   output?: string
   namespace?: string[]
   'all-namespaces': boolean
@@ -57,6 +58,7 @@ expectation, in both modes; any failing assertion exits 1.`,
     repo: { type: 'boolean', description: "offline: render and check this repository's apps/ and infrastructure/" },
     assert: { type: 'string', value: '<file>', description: 'check the assertions in this file (e.g. apps/netpol-assertions.yaml)' },
     format: { type: 'string', value: '<name>', choices: FORMATS, default: 'human', description: 'report format' },
+    reporter: { type: 'string', value: '<name>', choices: FORMATS, description: 'same as --format (the name smoke uses)' },
     output: { type: 'string', value: '<file>', description: 'write the report to this file instead of stdout' },
     namespace: { type: 'string', multiple: true, alias: 'n', value: '<ns>', description: 'only pods in these namespaces (repeatable/comma list); live default: demo-<env> of ENVIRONMENTS' },
     'all-namespaces': { type: 'boolean', description: 'live: probe pods in every namespace' },
@@ -78,7 +80,7 @@ expectation, in both modes; any failing assertion exits 1.`,
   ],
   async run(ctx) {
     const f = ctx.flags
-    const format = (ctx.json ? 'json' : f.format) as Format
+    const format = (ctx.json ? 'json' : f.reporter ?? f.format) as Format
     positiveNumber('timeout', f.timeout, 1)
     positiveNumber('deadline', f.deadline)
     positiveNumber('interval', f.interval)
