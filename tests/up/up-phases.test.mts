@@ -102,6 +102,15 @@ test('FLUX_MODE=oci with PLATFORM_PROVIDER=existing fails before touching anythi
   } finally {
     f.cleanup()
   }
+  const g = clusterWorld({ FLUX_MODE: 'git', FLUX_GIT_URL: 'https://example.com/p.git', FLUX_GIT_PATH: 'bootstrap' })
+  try {
+    const r = await runScript('up', [], { env: g.env })
+    assert.is(r.code, 2, r.stderr)
+    assert.match(r.stderr, 'FLUX_GIT_PATH=bootstrap/git')
+    assert.equal(g.calls(), [])
+  } finally {
+    g.cleanup()
+  }
 })
 
 test('the grafana password is generated once (0600 file), never printed, and the Secret is not rewritten', async () => {

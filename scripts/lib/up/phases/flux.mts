@@ -29,9 +29,29 @@ import { remember, rememberAppNamespaces, snapshotNamespaces } from '../installe
 
 type Update = (s: string) => void
 
-/** oci mode needs a registry the cluster can pull from: only the kind provider has one. */
+/**
+ * Combinations that cannot work, refused before anything is created: oci mode needs a registry the cluster can
+ * pull from (only the kind provider has one); git mode must not sync bootstrap/ itself, which holds the OCI
+ * source (bootstrap/README.md: the git variant is bootstrap/git).
+ */
 export function assertFluxModeSupported(ctx: Pick<UpContext, 'config'>): void {
   const c = ctx.config
+  if (c.fluxMode === 'git' && c.fluxGitPath.replace(/^\.\//, '').replace(/\/+$/, '') === 'bootstrap') {
+    throw new StepError({
+      step: 'config',
+      message: 'FLUX_GIT_PATH=bootstrap would make Flux apply the OCIRepository of the OCI mode from git',
+      hint: 'set FLUX_GIT_PATH=bootstrap/git (the root Kustomizations reading from the GitRepository; see bootstrap/README.md)',
+      exitCode: EXIT.usage,
+    })
+  }
+  if (c.fluxMode === 'git' && /^https?:\/\//.test(c.fluxGitUrl) && !c.githubToken && !c.gitPassword) {
+    throw new StepError({
+      step: 'config',
+      message: `FLUX_MODE=git with ${c.fluxGitUrl}: flux bootstrap pushes its manifests over https and needs a token`,
+      hint: 'set GITHUB_TOKEN (GitHub) or GIT_PASSWORD (other hosts) in the environment or .env, or use an ssh:// URL with your SSH agent',
+      exitCode: EXIT.usage,
+    })
+  }
   if (c.fluxMode === 'oci' && c.provider === 'existing') {
     throw new StepError({
       step: 'config',
