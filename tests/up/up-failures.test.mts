@@ -115,4 +115,16 @@ test('the smoke phase runs the smoke checks against the platform; failed checks 
   }
 })
 
+test('the wait is bounded even when there is nothing to time (Flux objects cannot be listed)', async () => {
+  const f = clusterWorld({ RECONCILE_TIMEOUT: '1s' })
+  try {
+    f.inject({ tool: 'kubectl', match: 'helmreleases.helm.toolkit.fluxcd.io', exitCode: 1, stderr: 'error: the server doesn\'t have a resource type "kustomizations"\n' })
+    const r = await runScript('up', ['--only', 'reconcile'], { env: f.env, timeoutMs: 30_000 })
+    assert.is(r.code, 6, r.stderr)
+    assert.match(r.stderr, '✖ reconcile: cannot list the Flux objects after 1.0s')
+  } finally {
+    f.cleanup()
+  }
+})
+
 test.run()

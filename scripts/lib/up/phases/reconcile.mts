@@ -56,6 +56,15 @@ export async function waitForFlux(ctx: UpContext, roots: string[], update: (s: s
     if (a.done && !listed.error) {
       return { note: `${a.total} Kustomizations/HelmReleases Ready${Date.now() - t0 > 1000 ? ` after ${formatMs(Date.now() - t0)}` : ''}`, assessment: a }
     }
+    // nothing to time yet (Flux's CRDs missing, cluster unreachable): bounded by the timeout as a whole
+    if (Date.now() - t0 > timeoutMs && (listed.error || a.total === 0)) {
+      throw new StepError({
+        step: 'reconcile',
+        message: listed.error ? `cannot list the Flux objects after ${formatMs(timeoutMs)}: ${listed.error}` : `no Flux Kustomization appeared within ${formatMs(timeoutMs)}`,
+        hint: `is Flux installed? kubectl --context ${context} -n flux-system get deploy; re-run up without --only/--skip flux`,
+        exitCode: EXIT.timeout,
+      })
+    }
     const stalled = a.tracked.filter((t) => t.state === 'failed')
     if (stalled.length) throw failure(a, stalled, 'stalled (Flux gave up retrying)', EXIT.commandFailed, context)
     const expired = tick(clocks, a, Date.now(), timeoutMs)
