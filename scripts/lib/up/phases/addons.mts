@@ -84,7 +84,8 @@ async function installReleases(ctx: UpContext, addons: Addon[], update: (s: stri
         chart: chartArgs(a),
         valuesFiles: a.valuesFiles,
         ...(a.values ? { valuesYaml: JSON.stringify(a.values) } : {}),
-        timeoutMs: ctx.config.helmTimeoutMs,
+        // the release's own spec.timeout is the repo's word on how long a first install takes (kube-prometheus-stack: 10m)
+        timeoutMs: Math.max(ctx.config.helmTimeoutMs, a.timeoutMs),
         rollbackFlag,
         skipCrds: !a.crds,
       }, `addons/${a.name}`)

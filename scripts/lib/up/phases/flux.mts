@@ -21,6 +21,7 @@ import { fluxBootstrapGit, fluxDiffArtifact, fluxInstallExport, fluxPushArtifact
 import { gitFacts } from '../../tools/git.mts'
 import { kustomizeBuild } from '../../tools/kubectl.mts'
 import { kubectlApplyServerSide, kubectlDelete, kubectlGetJson, kubectlList, kubectlMergePatch, kubectlWait, type KubeObject } from '../../tools/kubectl-gitops.mts'
+import { registerSecret } from '../../redact.mts'
 import { writeFileAtomic } from '../../state.mts'
 import { kubeContext, portsOf } from '../context.mts'
 import type { Phase, UpContext } from '../types.mts'
@@ -28,6 +29,20 @@ import { applyIfChanged, FIELD_MANAGER } from './addons.mts'
 import { remember, rememberAppNamespaces, snapshotNamespaces } from '../installed.mts'
 
 type Update = (s: string) => void
+
+/**
+ * FLUX_GIT_URL without credentials, and the credentials it carried (https://user:token@host/...): the token must
+ * reach flux through GIT_PASSWORD, never argv or output.
+ */
+export function splitGitCredentials(url: string): { url: string; username?: string; password?: string } {
+  const m = /^(https?:\/\/)([^/@]+)@(.+)$/.exec(url)
+  if (!m) return { url }
+  const [user, pass] = m[2]!.split(':') as [string, string | undefined]
+  const password = pass ? decodeURIComponent(pass) : undefined
+  registerSecret(password)
+  registerSecret(pass)
+  return { url: `${m[1]}${m[3]}`, username: decodeURIComponent(user), ...(password ? { password } : {}) }
+}
 
 /**
  * Combinations that cannot work, refused before anything is created: oci mode needs a registry the cluster can
@@ -44,10 +59,10 @@ export function assertFluxModeSupported(ctx: Pick<UpContext, 'config'>): void {
       exitCode: EXIT.usage,
     })
   }
-  if (c.fluxMode === 'git' && /^https?:\/\//.test(c.fluxGitUrl) && !c.githubToken && !c.gitPassword) {
+  if (c.fluxMode === 'git' && /^https?:\/\//.test(c.fluxGitUrl) && !c.githubToken && !c.gitPassword && !splitGitCredentials(c.fluxGitUrl).password) {
     throw new StepError({
       step: 'config',
-      message: `FLUX_MODE=git with ${c.fluxGitUrl}: flux bootstrap pushes its manifests over https and needs a token`,
+      message: `FLUX_MODE=git with ${splitGitCredentials(c.fluxGitUrl).url}: flux bootstrap pushes its manifests over https and needs a token`,
       hint: 'set GITHUB_TOKEN (GitHub) or GIT_PASSWORD (other hosts) in the environment or .env, or use an ssh:// URL with your SSH agent',
       exitCode: EXIT.usage,
     })
@@ -178,6 +193,7 @@ const normalizeGitUrl = (u: string) => u.replace(/^(ssh|https?):\/\//, '').repla
 
 async function runGit(ctx: UpContext, update: Update): Promise<string> {
   const c = ctx.config
+  const git = splitGitCredentials(c.fluxGitUrl)
   const context = kubeContext(ctx)
   const [repo, deps] = await Promise.all([
     kubectlGetJson<KubeObject>(ctx.runner, context, ['gitrepositories.source.toolkit.fluxcd.io', 'flux-system', '-n', FLUX_NS], 'flux/git'),
@@ -185,20 +201,20 @@ async function runGit(ctx: UpContext, update: Update): Promise<string> {
   ])
   const current = installedFlux(deps.items)
   const syncing = repo.ok && repo.data?.spec
-    && normalizeGitUrl(String(repo.data.spec.url ?? '')) === normalizeGitUrl(c.fluxGitUrl)
+    && normalizeGitUrl(String(repo.data.spec.url ?? '')) === normalizeGitUrl(git.url)
     && repo.data.spec.ref?.branch === c.fluxGitBranch
   const notes: string[] = []
   if (!(syncing && current.version === c.fluxVersion)) {
-    update(`flux bootstrap git ${c.fluxGitUrl} (${c.fluxGitBranch}, ./${c.fluxGitPath})`)
-    const github = /github\.com[/:]/.test(c.fluxGitUrl)
-    const password = (github ? c.githubToken || c.gitPassword : c.gitPassword || c.githubToken) || undefined
+    update(`flux bootstrap git ${git.url} (${c.fluxGitBranch}, ./${c.fluxGitPath})`)
+    const github = /github\.com[/:]/.test(git.url)
+    const password = (github ? c.githubToken || c.gitPassword : c.gitPassword || c.githubToken) || git.password
     await fluxBootstrapGit(ctx.runner, context, {
-      url: c.fluxGitUrl, branch: c.fluxGitBranch, path: c.fluxGitPath, version: c.fluxVersion,
-      components: [...FLUX_COMPONENTS], timeoutMs: c.reconcileTimeoutMs, ...(password ? { password } : {}),
+      url: git.url, branch: c.fluxGitBranch, path: c.fluxGitPath, version: c.fluxVersion,
+      components: [...FLUX_COMPONENTS], timeoutMs: c.reconcileTimeoutMs, ...(password ? { password } : {}), ...(git.username ? { username: git.username } : {}),
     }, 'flux/git')
     ctx.facts.changed.push('flux bootstrap git')
     if (!current.version) remember(ctx, { flux: true })
-    notes.push(`bootstrapped from ${c.fluxGitUrl}`)
+    notes.push(`bootstrapped from ${git.url}`)
   }
   const image = demoImage(ctx)
   if (image) {
@@ -222,7 +238,7 @@ async function runGit(ctx: UpContext, update: Update): Promise<string> {
     roots.push(...rootKustomizations(parseDocs(await kustomizeBuild(ctx.runner, gitDir, 'flux/git'))).map((n) => objectId('Kustomization', FLUX_NS, n)))
   }
   ctx.facts.flux = { mode: 'git', roots, pushed: false }
-  return notes.join('; ') || `already syncing ${c.fluxGitUrl}@${c.fluxGitBranch}`
+  return notes.join('; ') || `already syncing ${git.url}@${c.fluxGitBranch}`
 }
 
 // ---------- none ----------
