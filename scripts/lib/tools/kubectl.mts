@@ -23,6 +23,40 @@ export async function kustomizeBuild(r: Runner, dir: string, step = 'kustomize')
   return res.stdout
 }
 
+/** `kubectl get hpa <name> -o json` (read-only). nothrow: a poller shows why it failed instead of stopping. */
+export async function getHpaJson(r: Runner, context: string, namespace: string, name: string, step = 'hpa'): Promise<{ ok: boolean; json: string; error: string }> {
+  const res = await r.run('kubectl', ['--context', context, '-n', namespace, 'get', 'hpa', name, '-o', 'json'], { step, nothrow: true, timeoutMs: 10_000 })
+  const error = res.ok ? '' : (res.stderr.trim().split('\n').filter(Boolean).at(-1) ?? `exit ${res.exitCode}`)
+  return { ok: res.ok, json: res.stdout, error }
+}
+
+/** `kubectl --context <ctx> get <args> -o json`, parsed. Read-only; never throws for a failed call: the caller
+ * gets the last line of kubectl's stderr (e.g. `Error from server (NotFound): ...`) to name in its message. */
+export async function kubectlGetJson<T = any>(r: Runner, context: string, args: readonly string[], opts: { step: string; timeoutMs?: number }): Promise<{ ok: boolean; data?: T; error: string }> {
+  const res = await r.run('kubectl', ['--context', context, 'get', ...args, '-o', 'json'], { step: opts.step, timeoutMs: opts.timeoutMs ?? 30_000, nothrow: true })
+  if (!res.ok) return { ok: false, error: res.stderr.trim().split('\n').filter(Boolean).at(-1) ?? `kubectl exited with ${res.exitCode}` }
+  try {
+    return { ok: true, data: JSON.parse(res.stdout) as T, error: '' }
+  } catch {
+    return { ok: false, error: 'kubectl printed no valid JSON' }
+  }
+}
+
+export interface PortForwardArgs {
+  context: string
+  namespace: string
+  /** svc/demo, pod/demo-abc, deploy/demo */
+  resource: string
+  localPort: number
+  remotePort: number | string
+  step: string
+}
+
+/** Long-running `kubectl port-forward` bound to 127.0.0.1 only; the caller owns its lifecycle (lib/portforward.mts). */
+export function kubectlPortForward(r: Runner, a: PortForwardArgs): Started {
+  return r.start('kubectl', ['--context', a.context, '-n', a.namespace, 'port-forward', '--address', '127.0.0.1', a.resource, `${a.localPort}:${a.remotePort}`], { step: a.step })
+}
+
 /**
  * `kubectl kustomize` (Flux's options) of `dir` through a throw-away wrapper kustomization that adds origin and
  * transformer annotations, so each rendered object names the file it came from. Read-only: runs under --dry-run.
@@ -45,13 +79,6 @@ export async function kustomizeBuildWithOrigins(r: Runner, dir: string, step = '
   } finally {
     fs.rmSync(wrapperDir, { recursive: true, force: true })
   }
-}
-
-/** `kubectl get hpa <name> -o json` (read-only). nothrow: a poller shows why it failed instead of stopping. */
-export async function getHpaJson(r: Runner, context: string, namespace: string, name: string, step = 'hpa'): Promise<{ ok: boolean; json: string; error: string }> {
-  const res = await r.run('kubectl', ['--context', context, '-n', namespace, 'get', 'hpa', name, '-o', 'json'], { step, nothrow: true, timeoutMs: 10_000 })
-  const error = res.ok ? '' : (res.stderr.trim().split('\n').filter(Boolean).at(-1) ?? `exit ${res.exitCode}`)
-  return { ok: res.ok, json: res.stdout, error }
 }
 
 // ---- contexts, reachability, server-side apply (cluster layer) ----
@@ -82,31 +109,4 @@ export async function getObject<T = unknown>(r: Runner, context: string, kind: s
 /** `kubectl apply --server-side` of a manifest on stdin, as field manager platform-up. Mutating. */
 export async function serverSideApply(r: Runner, context: string, manifest: string, step = 'kubectl'): Promise<void> {
   await r.run('kubectl', ['--context', context, 'apply', '--server-side', '--field-manager=platform-up', '--force-conflicts', '-f', '-'], { step, mutating: true, input: manifest, timeoutMs: 60_000, retries: 2, retryDelayMs: 2000 })
-}
-
-/** `kubectl --context <ctx> get <args> -o json`, parsed. Read-only; never throws for a failed call: the caller
- * gets the last line of kubectl's stderr (e.g. `Error from server (NotFound): ...`) to name in its message. */
-export async function kubectlGetJson<T = any>(r: Runner, context: string, args: readonly string[], opts: { step: string; timeoutMs?: number }): Promise<{ ok: boolean; data?: T; error: string }> {
-  const res = await r.run('kubectl', ['--context', context, 'get', ...args, '-o', 'json'], { step: opts.step, timeoutMs: opts.timeoutMs ?? 30_000, nothrow: true })
-  if (!res.ok) return { ok: false, error: res.stderr.trim().split('\n').filter(Boolean).at(-1) ?? `kubectl exited with ${res.exitCode}` }
-  try {
-    return { ok: true, data: JSON.parse(res.stdout) as T, error: '' }
-  } catch {
-    return { ok: false, error: 'kubectl printed no valid JSON' }
-  }
-}
-
-export interface PortForwardArgs {
-  context: string
-  namespace: string
-  /** svc/demo, pod/demo-abc, deploy/demo */
-  resource: string
-  localPort: number
-  remotePort: number | string
-  step: string
-}
-
-/** Long-running `kubectl port-forward` bound to 127.0.0.1 only; the caller owns its lifecycle (lib/portforward.mts). */
-export function kubectlPortForward(r: Runner, a: PortForwardArgs): Started {
-  return r.start('kubectl', ['--context', a.context, '-n', a.namespace, 'port-forward', '--address', '127.0.0.1', a.resource, `${a.localPort}:${a.remotePort}`], { step: a.step })
 }
