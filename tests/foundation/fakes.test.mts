@@ -48,6 +48,18 @@ test('stuck objects time out in wait; injected faults fail N times then recover'
   }
 })
 
+test('Secrets read back with base64 data, as the API server stores stringData', () => {
+  const f = world()
+  try {
+    k(f.env, ['--context', 'kind-platform', 'apply', '-f', '-'], 'apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n---\napiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: a}\nstringData: {GREETING: hello}\n')
+    const secret = JSON.parse(k(f.env, ['--context', 'kind-platform', 'get', 'secret', 's', '-n', 'a', '-o', 'json']).stdout)
+    assert.is(secret.stringData, undefined)
+    assert.is(Buffer.from(secret.data.GREETING, 'base64').toString(), 'hello')
+  } finally {
+    f.cleanup()
+  }
+})
+
 test('kustomize builds are delegated to the real kubectl', () => {
   const f = world()
   try {

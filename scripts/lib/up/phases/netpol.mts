@@ -28,7 +28,11 @@ export const netpolPhase: Phase = {
       const failedAssertions = report.assertions.filter((a) => !a.ok).slice(0, 3).map((a) => `assertion ${a.name}: ${a.message ?? `${a.violations.length} violations`}`)
       throw new StepError({
         step: 'netpol',
-        message: [s.mismatches ? `${s.mismatches} of ${s.probed} probes disagree with the policies: ${bad.join('; ')}` : '', s.assertionsFailed ? `${s.assertionsFailed} of ${s.assertions} assertions fail` : ''].filter(Boolean).join('; '),
+        message: [
+          s.mismatches ? `${s.mismatches} of ${s.probed} probes disagree with the policies: ${bad.join('; ')}` : '',
+          s.unobserved ? `${s.unobserved} of ${s.cells} cells could not be probed (probe container not running? see the details)` : '',
+          s.assertionsFailed ? `${s.assertionsFailed} of ${s.assertions} assertions fail` : '',
+        ].filter(Boolean).join('; ') || 'the probe report is not ok',
         hint: 'npx zx scripts/netpol.mts --assert apps/netpol-assertions.yaml shows the expected vs observed matrix',
         exitCode: EXIT.checkFailed,
         details: [...bad, ...failedAssertions].join('\n'),
