@@ -14,6 +14,10 @@ const filters = args.filter((a) => !a.startsWith('--'))
 const concurrency = Number(process.env.TEST_CONCURRENCY ?? Math.max(2, Math.min(4, os.cpus().length + 1)))
 const FILE_TIMEOUT_MS = Number(process.env.TEST_FILE_TIMEOUT_MS ?? 240_000)
 
+// Node 24 from the npm `node` package even when this runner was started by an older system node.
+const localNode = path.join(root, 'node_modules', '.bin', 'node')
+const NODE = fs.existsSync(localNode) ? localNode : process.execPath
+
 const strip = (s) => s.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '')
 
 function findTests(dir) {
@@ -45,7 +49,7 @@ const failures = []
 
 if (!skipTypecheck && filters.length === 0) {
   const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc')
-  const r = await run(process.execPath, [tsc, '-p', 'tsconfig.json'], 300_000)
+  const r = await run(NODE, [tsc, '-p', 'tsconfig.json'], 300_000)
   if (r.code === 0) { passed++; console.log(`✔ typecheck (${(r.ms / 1000).toFixed(1)}s)`) }
   else { failed++; failures.push('typecheck'); console.log(`✖ typecheck\n${r.out}`) }
 }
@@ -55,7 +59,7 @@ const queue = [...files]
 async function worker() {
   for (let f = queue.shift(); f; f = queue.shift()) {
     const rel = path.relative(root, f)
-    const r = await run(process.execPath, [f], FILE_TIMEOUT_MS)
+    const r = await run(NODE, [f], FILE_TIMEOUT_MS)
     const total = Number(/Total:\s+(\d+)/.exec(r.out)?.[1] ?? NaN)
     const ok = Number(/Passed:\s+(\d+)/.exec(r.out)?.[1] ?? NaN)
     const skip = Number(/Skipped:\s+(\d+)/.exec(r.out)?.[1] ?? 0)

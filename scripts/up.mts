@@ -62,7 +62,9 @@ On failure a diagnostics bundle (Flux objects, events, controller and failing po
       endpoints: ep,
       ...(ctx.dryRun ? { plannedCommands: ctx.runner.planned } : {}),
     }
-    if (error && !ctx.dryRun && !ctx.signal.aborted) {
+    // Diagnostics need a cluster to read from: a failure before one exists has nothing to collect.
+    const failedBeforeCluster = reports.some((r) => r.status === 'failed' && ['preflight', 'ports', 'registry', 'cluster'].includes(r.id))
+    if (error && !failedBeforeCluster && !ctx.dryRun && !ctx.signal.aborted) {
       ctx.ui.info('collecting diagnostics…')
       const dir = await writeDiagnostics({ runner: ctx.runner, config: ctx.config, context: kubeContext(ctx), stateDir: ctx.stateDir, error, report: { phases: reports } })
       report.diagnostics = dir
@@ -82,7 +84,10 @@ On failure a diagnostics bundle (Flux objects, events, controller and failing po
       out('')
       for (const line of [...summaryLines(ep, ctx.root), ...ctx.facts.summary]) out(line)
     }
-    if (report.diagnostics) out(`\ndiagnostics bundle: ${path.relative(process.cwd(), String(report.diagnostics)) || String(report.diagnostics)}`)
+    if (report.diagnostics) {
+      const rel = path.relative(process.cwd(), String(report.diagnostics))
+      out(`\ndiagnostics bundle: ${rel && !rel.startsWith('..') ? rel : String(report.diagnostics)}`)
+    }
     out(`total ${formatMs(Number(report.totalMs))}${error ? '' : ctx.facts.changed.length ? `, changed: ${ctx.facts.changed.join(', ')}` : ', nothing changed'}`)
     if (error) throw error
   },

@@ -1,7 +1,7 @@
 // Fake `kubectl diff [--server-side] -f -`: exit 0 when every field of every given object already has that value
 // in the store (what a server-side diff by the same field manager reports for fields it owns), 1 with a unified-
 // diff-like listing otherwise, >1 for errors (unknown namespace, unreachable cluster).
-import { parseDocs, objectsOf, CLUSTER_SCOPED } from './store.mjs'
+import { parseDocs, objectsOf, normalize, CLUSTER_SCOPED } from './store.mjs'
 
 const isObj = (v) => v && typeof v === 'object' && !Array.isArray(v)
 function subset(want, have) {
@@ -22,7 +22,7 @@ export default function diff({ a, state, stdin, target }) {
       return { code: 2, stderr: `Error from server (NotFound): namespaces "${ns}" not found\n` }
     }
     const have = live.find((x) => x.kind === o.kind && x.metadata.name === o.metadata.name && (CLUSTER_SCOPED.has(o.kind) || x.metadata.namespace === ns))
-    const { status, ...want } = o
+    const { status, ...want } = normalize(o)
     if (!have || !subset(want, have)) {
       const id = `${o.apiVersion.replace('/', '.')}.${o.kind}.${ns ?? ''}.${o.metadata.name}`
       out.push(`diff -u -N /tmp/LIVE-000/${id} /tmp/MERGED-000/${id}\n--- /tmp/LIVE-000/${id}\n+++ /tmp/MERGED-000/${id}\n${have ? '-' + JSON.stringify({ ...have, status: undefined }) + '\n' : ''}+${JSON.stringify(want)}\n`)

@@ -67,16 +67,21 @@ export function markReady(state, obj) {
     : { conditions: [{ type: 'Ready', status: 'True', reason: 'ReconciliationSucceeded', message: 'Applied revision: local@sha256:0000' }], lastAppliedRevision: 'local@sha256:0000' }
 }
 
-export function upsert(state, context, obj, defaultNs = 'default') {
-  const list = objectsOf(state, context)
-  obj.metadata ??= {}
-  if (!CLUSTER_SCOPED.has(obj.kind)) obj.metadata.namespace ??= defaultNs
+/** What the API server stores for what was sent: Secret stringData folded into base64 data. */
+export function normalize(obj) {
   if (obj.kind === 'Secret' && obj.stringData) {
-    // The API server folds stringData into base64 data; readers (smoke) only ever see data.
     obj.data = { ...(obj.data ?? {}) }
     for (const [k, v] of Object.entries(obj.stringData)) obj.data[k] = Buffer.from(String(v)).toString('base64')
     delete obj.stringData
   }
+  return obj
+}
+
+export function upsert(state, context, obj, defaultNs = 'default') {
+  const list = objectsOf(state, context)
+  obj.metadata ??= {}
+  if (!CLUSTER_SCOPED.has(obj.kind)) obj.metadata.namespace ??= defaultNs
+  normalize(obj)
   const i = list.findIndex((o) => o.kind === obj.kind && o.metadata.name === obj.metadata.name && o.metadata.namespace === obj.metadata.namespace)
   markReady(state, obj)
   if (i === -1) { list.push(obj); return 'created' }
