@@ -8,6 +8,10 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { fakeEnv, REPO, type FakeEnv } from '../helpers/fakes.mts'
 import { runScript, type ProcResult } from '../helpers/proc.mts'
+import { loadConfig } from '../../scripts/lib/config.mts'
+import { createRunner } from '../../scripts/lib/run.mts'
+import { runSmoke } from '../../scripts/lib/smoke/run.mts'
+import { createUi } from '../../scripts/lib/ui.mts'
 import { forwardRecords, freePort, isAlive, killAll, poll, startApp, type RunningApp } from './support.mts'
 
 const CTX = 'kind-platform'
@@ -213,6 +217,23 @@ test('Ctrl-C while waiting for readiness: exit 130 and every port-forward is sto
     assert.is(code, 130, stderr)
     assert.match(stderr, 'interrupted by Ctrl-C')
     assertForwardsGone(w, 2)
+  } finally {
+    await w.stop()
+  }
+})
+
+test('up on kind requires the gateway host port: a silent gateway fails the ingress check instead of skipping it', async () => {
+  const w = await world({ apps: { dev: { configFailRate: '0' } } })
+  try {
+    const env = w.f.env
+    const config = loadConfig({ env, envFile: '/nonexistent' })
+    const ui = createUi({ env, stream: { isTTY: false, write: () => true } as unknown as NodeJS.WriteStream })
+    const report = await runSmoke({ runner: createRunner({ env, log: () => {} }), config, ui, stateDir: env.STATE_DIR! }, { requests: 3, readyTimeoutMs: 5000, requireIngress: true })
+    const ingress = report.cases.find((c) => c.classname === 'dev' && c.name === 'ingress')!
+    assert.is(ingress.ok, false)
+    assert.not.ok(ingress.skipped)
+    assert.match(ingress.message ?? '', 'nothing listens on 127.0.0.1:')
+    assert.ok(report.cases.some((c) => c.classname === 'dev' && c.name === 'healthz' && c.ok), 'the port-forward checks still ran')
   } finally {
     await w.stop()
   }

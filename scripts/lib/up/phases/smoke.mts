@@ -18,7 +18,8 @@ export const smokePhase: Phase = {
   async run(ctx) {
     const report = await runSmoke(
       { runner: ctx.runner, config: ctx.config, ui: ctx.ui, stateDir: ctx.stateDir, signal: ctx.signal, verbose: ctx.verbose },
-      { context: kubeContext(ctx), ingressPort: portsOf(ctx).http },
+      // On kind the gateway's host port mapping is part of what up built, so it must answer.
+      { context: kubeContext(ctx), ingressPort: portsOf(ctx).http, requireIngress: ctx.config.provider === 'kind' },
     )
     const failed = failedCases(report)
     if (failed.length) {
