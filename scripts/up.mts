@@ -13,6 +13,9 @@ import type { UpContext, UpFlags } from './lib/up/types.mts'
 import { readState, writeFileAtomic, writeState } from './lib/state.mts'
 import { formatMs, renderTable } from './lib/ui.mts'
 
+// The table is an overview; the full failure is the last line printed.
+const clip = (s: string, n = 100) => (s.length > n ? `${s.slice(0, n - 1)}…` : s)
+
 await runCommand<UpFlags>({
   name: 'up',
   summary: 'create or converge the local platform (cluster, registry, Flux, add-ons, demo app) and verify it',
@@ -79,7 +82,7 @@ On failure a diagnostics bundle (Flux objects, events, controller and failing po
     if (ctx.json) printJson(report)
     const out = (line: string) => process.stderr.write(`${line}\n`)
     out('')
-    out(renderTable(['phase', 'status', 'time', 'note'], reports.map((r) => [r.id, r.status, r.status === 'ok' || r.status === 'failed' ? formatMs(r.ms) : '', r.note ?? r.error ?? ''])))
+    out(renderTable(['phase', 'status', 'time', 'note'], reports.map((r) => [r.id, r.status, r.status === 'ok' || r.status === 'failed' ? formatMs(r.ms) : '', clip(r.note ?? r.error ?? '')])))
     if (!error && !ctx.dryRun) {
       out('')
       for (const line of [...summaryLines(ep, ctx.root), ...ctx.facts.summary]) out(line)
