@@ -18,7 +18,7 @@ import { redact } from './redact.mts'
 import type { Runner } from './run.mts'
 import { fluxGetAll } from './tools/flux.mts'
 import { helmList } from './tools/helm.mts'
-import { kubectlList, kubectlRead } from './tools/kubectl-gitops.mts'
+import { kubectlList, kubectlRead } from './tools/kubectl.mts'
 
 const CONTROLLERS = ['source-controller', 'kustomize-controller', 'helm-controller', 'notification-controller']
 const FLUX_OBJECTS = 'kustomizations.kustomize.toolkit.fluxcd.io,helmreleases.helm.toolkit.fluxcd.io,ocirepositories.source.toolkit.fluxcd.io,gitrepositories.source.toolkit.fluxcd.io,helmrepositories.source.toolkit.fluxcd.io,helmcharts.source.toolkit.fluxcd.io'

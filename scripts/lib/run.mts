@@ -83,6 +83,9 @@ export const INSTALL_HINTS: Record<string, string> = {
   flux: 'install the flux CLI (brew install fluxcd/tap/flux, or https://fluxcd.io/flux/installation/)',
 }
 
+/** The last non-empty line of a command's output: what kubectl/docker/helm put their error in. */
+export const lastLine = (s: string): string => s.trim().split('\n').filter(Boolean).at(-1) ?? ''
+
 export function formatCommand(bin: string, args: readonly string[]): string {
   const q = (a: string) => (/^[\w@%+=:,./*-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)
   return [bin, ...redactArgs(args)].map(q).join(' ')

@@ -66,16 +66,18 @@ test('cluster diff: workers, node image, port drift; config hash only when nothi
   assert.equal(diffCluster(nodes, { ...cw, workers: 3, recordedHash: 'h0' }).length, 1)
 })
 
-test('docker inspect parsing: name, image, state, labels, port bindings (kept while stopped), networks', () => {
+test('docker inspect parsing: name, image, state, labels, port bindings (kept while stopped), networks, mounts', () => {
   const out = JSON.stringify([{
     Id: 'abc', Name: '/kind-registry', State: { Status: 'exited', Running: false },
     Config: { Image: 'registry:3.0.0', Labels: ours },
     HostConfig: { PortBindings: { '5000/tcp': [{ HostIp: '127.0.0.1', HostPort: '5001' }] } },
     NetworkSettings: { Ports: {}, Networks: { bridge: {}, kind: {} } },
+    Mounts: [{ Type: 'volume', Name: 'f00d', Source: '/var/lib/docker/volumes/f00d/_data', Destination: '/var/lib/registry' }],
   }, { Name: 'kind', Id: 'net', Driver: 'bridge' }])
   assert.equal(parseContainerInspect(out), [{
     id: 'abc', name: 'kind-registry', image: 'registry:3.0.0', running: false, status: 'exited', labels: ours,
     ports: [{ containerPort: 5000, protocol: 'tcp', hostIp: '127.0.0.1', hostPort: 5001 }], networks: ['bridge', 'kind'],
+    mounts: [{ type: 'volume', name: 'f00d', source: '/var/lib/docker/volumes/f00d/_data', destination: '/var/lib/registry' }],
   }])
   assert.equal(parseContainerInspect('[]'), [])
   assert.equal(parseContainerInspect('not json'), [])

@@ -9,12 +9,11 @@ import { InterruptedError, isStepError } from '../errors.mts'
 import type { Runner } from '../run.mts'
 import { readState, writeState } from '../state.mts'
 import type { Ui } from '../ui.mts'
-import { inspectContainer } from '../tools/docker.mts'
-import { disconnectNetwork, inspectNetwork, removeContainerAndVolumes, removeNetwork } from '../tools/docker-down.mts'
-import { fluxUninstall } from '../tools/flux-down.mts'
-import { helmUninstall } from '../tools/helm-down.mts'
+import { disconnectNetwork, inspectContainer, inspectNetwork, removeContainer, removeNetwork } from '../tools/docker.mts'
+import { fluxUninstall } from '../tools/flux.mts'
+import { helmUninstall } from '../tools/helm.mts'
 import { kindClusters, kindDeleteCluster } from '../tools/kind.mts'
-import { contextNames, deleteContext, deleteFluxKustomizations, deleteNamespace } from '../tools/kubectl-down.mts'
+import { deleteContext, deleteFluxKustomizations, deleteNamespace, kubeContexts } from '../tools/kubectl.mts'
 import { dropForwards, stopProcess } from './forwards.mts'
 import { describeAction } from './plan.mts'
 import { REGISTRY_LABEL, REGISTRY_ROLE, type Action, type Plan } from './types.mts'
@@ -71,7 +70,7 @@ async function run(a: Action, i: ExecuteInput, stillRunning: number[]): Promise<
     }
     case 'delete-context': {
       // kind removes its context itself when it deletes the cluster; this catches a stale one
-      if (!(await contextNames(r, a.context, STEP)).includes(a.context)) return { result: 'absent' }
+      if (!(await kubeContexts(r, STEP, a.context)).includes(a.context)) return { result: 'absent' }
       return { result: (await deleteContext(r, a.context, STEP)) === 'removed' ? 'deleted' : 'absent' }
     }
     case 'delete-registry': {
@@ -80,7 +79,7 @@ async function run(a: Action, i: ExecuteInput, stillRunning: number[]): Promise<
       if (c.labels[REGISTRY_LABEL] !== REGISTRY_ROLE) {
         return { result: 'skipped', message: `container ${a.name} no longer carries ${REGISTRY_LABEL}=${REGISTRY_ROLE}: not ours, left alone` }
       }
-      return { result: (await removeContainerAndVolumes(r, a.name, STEP)) === 'removed' ? 'deleted' : 'absent' }
+      return { result: (await removeContainer(r, a.name, STEP, { volumes: true })) === 'removed' ? 'deleted' : 'absent' }
     }
     case 'disconnect-registry': {
       const c = await inspectContainer(r, a.name, STEP)

@@ -5,11 +5,10 @@ import type { Config } from '../config.mts'
 import { EXIT, StepError } from '../errors.mts'
 import type { Runner } from '../run.mts'
 import type { PlatformState } from '../state.mts'
-import { listContainers, dockerServer } from '../tools/docker.mts'
-import { inspectContainerWithMounts, inspectNetwork } from '../tools/docker-down.mts'
+import { dockerServer, inspectContainer, inspectNetwork, listContainers } from '../tools/docker.mts'
 import { kindClusters } from '../tools/kind.mts'
-import { helmReleaseNames } from '../tools/helm-down.mts'
-import { contextNames, currentContext, namespaceNames } from '../tools/kubectl-down.mts'
+import { helmReleaseNames } from '../tools/helm.mts'
+import { currentContext, kubeContexts, namespaceNames } from '../tools/kubectl.mts'
 import { kindNetwork } from '../up/phases/wiring.mts'
 import { observeLocal } from './local.mts'
 import { KIND_CLUSTER_LABEL, REGISTRY_LABEL, REGISTRY_ROLE, type Observed, type ObservedExisting, type ObservedKind } from './types.mts'
@@ -43,7 +42,7 @@ async function observeKind(i: ObserveInput): Promise<ObservedKind> {
   const [clusters, nodes, registry, network] = await Promise.all([
     kindClusters(r, 'down'),
     listContainers(r, { label: `${KIND_CLUSTER_LABEL}=${name}` }, 'down'),
-    inspectContainerWithMounts(r, i.config.registryName, 'down'),
+    inspectContainer(r, i.config.registryName, 'down'),
     inspectNetwork(r, netName, 'down'),
   ])
   const rec = i.state.network
@@ -85,7 +84,7 @@ export async function observe(i: ObserveInput): Promise<Observed> {
   const provider = i.config.provider
   const context = i.config.kubeContext
   const [contexts, current, local] = await Promise.all([
-    contextNames(i.runner, context, 'down'),
+    kubeContexts(i.runner, 'down', context),
     i.again ? Promise.resolve('') : currentContext(i.runner, context, 'down'),
     observeLocal(i.stateDir, i.root, i.state, i.runner),
   ])

@@ -48,9 +48,9 @@ export async function discoverApp(r: Runner, context: string, env: string): Prom
   const namespace = `demo-${env}`
   const step = `smoke/${env}/discover`
   const [svc, cm, secret] = await Promise.all([
-    kubectlGetJson(r, context, ['service', 'demo', '-n', namespace], { step }),
-    kubectlGetJson(r, context, ['configmap', 'demo-config', '-n', namespace], { step }),
-    kubectlGetJson(r, context, ['secret', 'demo-secret', '-n', namespace], { step }),
+    kubectlGetJson<Record<string, any>>(r, context, ['service', 'demo', '-n', namespace], step),
+    kubectlGetJson<Record<string, any>>(r, context, ['configmap', 'demo-config', '-n', namespace], step),
+    kubectlGetJson<Record<string, any>>(r, context, ['secret', 'demo-secret', '-n', namespace], step),
   ])
   const missing = [[svc, 'Service demo'], [cm, 'ConfigMap demo-config'], [secret, 'Secret demo-secret']] as const
   const bad = missing.filter(([x]) => !x.ok).map(([x, what]) => `${what}: ${x.error}`)
@@ -73,7 +73,7 @@ interface FluxObject { kind: string; metadata: { name: string; namespace?: strin
 
 /** Every Flux Kustomization and HelmRelease Ready=True (suspended ones are failures too: they do not reconcile). */
 export async function checkFlux(r: Runner, context: string): Promise<Outcome> {
-  const res = await kubectlGetJson<{ items: FluxObject[] }>(r, context, ['kustomizations.kustomize.toolkit.fluxcd.io,helmreleases.helm.toolkit.fluxcd.io', '-A'], { step: 'smoke/flux' })
+  const res = await kubectlGetJson<{ items: FluxObject[] }>(r, context, ['kustomizations.kustomize.toolkit.fluxcd.io,helmreleases.helm.toolkit.fluxcd.io', '-A'], 'smoke/flux')
   if (!res.ok) return { ok: false, message: `cannot list Flux objects: ${res.error}` }
   const items = res.data?.items ?? []
   if (items.length === 0) return { ok: false, message: 'no Flux Kustomizations or HelmReleases found (is Flux bootstrapped?)' }
@@ -94,7 +94,7 @@ interface Hpa { metadata: { name: string }; status?: { currentMetrics?: { type: 
 
 /** metrics-server serves: the environment's HPAs report current resource metrics. */
 export async function probeHpa(r: Runner, context: string, namespace: string): Promise<Outcome> {
-  const res = await kubectlGetJson<{ items: Hpa[] }>(r, context, ['hpa', '-n', namespace], { step: `smoke/${namespace}/hpa` })
+  const res = await kubectlGetJson<{ items: Hpa[] }>(r, context, ['hpa', '-n', namespace], `smoke/${namespace}/hpa`)
   if (!res.ok) return { ok: false, message: `cannot list HPAs in ${namespace}: ${res.error}` }
   const items = res.data?.items ?? []
   if (items.length === 0) return { ok: false, message: `no HorizontalPodAutoscaler in ${namespace}` }

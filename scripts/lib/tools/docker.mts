@@ -1,7 +1,7 @@
 // docker CLI adapter. Only this file runs `docker`.
 
 import { EXIT, StepError } from '../errors.mts'
-import type { Runner } from '../run.mts'
+import { lastLine, type Runner } from '../run.mts'
 
 export interface DockerServer { reachable: boolean; serverVersion?: string; clientVersion?: string; error?: string }
 
@@ -23,6 +23,8 @@ export async function dockerServer(r: Runner, step = 'docker'): Promise<DockerSe
 
 export interface PortBinding { containerPort: number; protocol: string; hostIp: string; hostPort: number }
 
+export interface Mount { type: string; name?: string; source?: string; destination: string }
+
 export interface ContainerInfo {
   id: string
   /** without the leading "/" */
@@ -37,6 +39,8 @@ export interface ContainerInfo {
   ports: PortBinding[]
   /** names of the Docker networks it is attached to */
   networks: string[]
+  /** volumes and binds (the registry's cached images live in one) */
+  mounts: Mount[]
 }
 
 /** Pure: the JSON array `docker inspect` prints, normalized (non-container objects are skipped). */
@@ -60,6 +64,7 @@ export function parseContainerInspect(stdout: string): ContainerInfo[] {
       labels: (o.Config?.Labels ?? {}) as Record<string, string>,
       ports,
       networks: Object.keys(o.NetworkSettings?.Networks ?? {}),
+      mounts: ((o.Mounts ?? []) as { Type?: string; Name?: string; Source?: string; Destination?: string }[]).map((m) => ({ type: m.Type ?? '', name: m.Name, source: m.Source, destination: m.Destination ?? '' })),
     }
   })
 }
@@ -105,12 +110,16 @@ export async function startContainer(r: Runner, name: string, step = 'docker'): 
   await r.run('docker', ['start', name], { step, mutating: true, timeoutMs: 60_000 })
 }
 
-/** `docker rm -f`: a container that is already gone counts as removed (docker >= 20.10 exits 0 then). Mutating. */
-export async function removeContainer(r: Runner, name: string, step = 'docker'): Promise<void> {
-  const res = await r.run('docker', ['rm', '-f', name], { step, mutating: true, timeoutMs: 60_000, nothrow: true })
-  if (!res.ok && !/No such container/i.test(res.stderr)) {
-    throw new StepError({ step, message: `docker rm -f ${name} failed: ${res.stderr.trim().split('\n').at(-1) ?? ''}`, command: `docker rm -f ${name}`, hint: 're-run with --verbose', exitCode: EXIT.commandFailed })
-  }
+/**
+ * `docker rm -f` (with `volumes`: `-v`, also its anonymous volumes: the registry image declares
+ * /var/lib/registry as one, which plain `rm -f` would leave behind). Already gone counts as removed. Mutating.
+ */
+export async function removeContainer(r: Runner, name: string, step = 'docker', o: { volumes?: boolean } = {}): Promise<'removed' | 'absent'> {
+  const args = ['rm', '-f', ...(o.volumes ? ['-v'] : []), name]
+  const res = await r.run('docker', args, { step, mutating: true, timeoutMs: 60_000, nothrow: true })
+  if (res.ok) return res.dryRun || res.stdout.trim() ? 'removed' : 'absent'
+  if (/No such container/i.test(res.stderr)) return 'absent'
+  throw new StepError({ step, message: `docker ${args.join(' ')} failed: ${lastLine(res.stderr)}`, command: `docker ${args.join(' ')}`, hint: 're-run with --verbose', exitCode: EXIT.commandFailed })
 }
 
 /** `docker network connect`; "already exists in network" counts as connected. Mutating. */
@@ -138,4 +147,78 @@ export async function writeContainerFiles(r: Runner, container: string, files: s
   if (!first) return
   const script = [`mkdir -p ${dirs.map(q).join(' ')}`, `cat > ${q(first)}`, ...rest.map((f) => `cp ${q(first)} ${q(f)}`)].join(' && ')
   await r.run('docker', ['exec', '-i', container, 'sh', '-c', script], { step, mutating: true, input: content, timeoutMs: 30_000 })
+}
+
+/** The registry container as status shows it: running? which host port serves its 5000/tcp? Never throws. Read-only. */
+export async function registryStatus(r: Runner, name: string, step = 'status'): Promise<{ exists: boolean; running: boolean; hostPort?: number; error?: string }> {
+  try {
+    const c = await inspectContainer(r, name, step)
+    if (!c) return { exists: false, running: false }
+    const port = c.ports.find((p) => p.containerPort === 5000 && p.protocol === 'tcp')?.hostPort
+    return { exists: true, running: c.running, ...(port ? { hostPort: port } : {}) }
+  } catch (e) {
+    return { exists: false, running: false, error: e instanceof Error ? e.message : String(e) }
+  }
+}
+
+// ---- networks (down) ----
+
+export interface NetworkInfo { name: string; exists: boolean; members: string[]; labels: Record<string, string> }
+
+/** `docker network inspect <name>`: attached containers by name. Read-only. */
+export async function inspectNetwork(r: Runner, name: string, step = 'docker'): Promise<NetworkInfo> {
+  const res = await r.run('docker', ['network', 'inspect', name], { step, nothrow: true, timeoutMs: 30_000 })
+  if (!res.ok) {
+    if (/not found|No such network/i.test(res.stderr)) return { name, exists: false, members: [], labels: {} }
+    throw new StepError({ step, message: `docker network inspect ${name} failed: ${lastLine(res.stderr)}`, command: `docker network inspect ${name}`, hint: 'is the Docker daemon running? (npx zx scripts/doctor.mts)', exitCode: EXIT.commandFailed })
+  }
+  let list: { Name?: string; Containers?: Record<string, { Name?: string }> | null; Labels?: Record<string, string> | null }[] = []
+  try { list = JSON.parse(res.stdout) } catch { /* treated as absent below */ }
+  const n = list.find((x) => x.Name === name)
+  if (!n) return { name, exists: false, members: [], labels: {} }
+  return { name, exists: true, members: Object.values(n.Containers ?? {}).map((c) => c.Name ?? '').filter(Boolean).sort(), labels: n.Labels ?? {} }
+}
+
+/** `docker network rm`: already gone counts as removed; a network with members is refused by docker. Mutating. */
+export async function removeNetwork(r: Runner, name: string, step = 'docker'): Promise<'removed' | 'absent'> {
+  const res = await r.run('docker', ['network', 'rm', name], { step, mutating: true, timeoutMs: 60_000, nothrow: true })
+  if (res.ok) return 'removed'
+  if (/not found|No such network/i.test(res.stderr)) return 'absent'
+  throw new StepError({ step, message: `docker network rm ${name} failed: ${lastLine(res.stderr)}`, command: `docker network rm ${name}`, hint: `see docker network inspect ${name}`, exitCode: EXIT.commandFailed })
+}
+
+/** `docker network disconnect`: not connected (or gone) counts as done. Mutating. */
+export async function disconnectNetwork(r: Runner, network: string, container: string, step = 'docker'): Promise<'removed' | 'absent'> {
+  const res = await r.run('docker', ['network', 'disconnect', network, container], { step, mutating: true, timeoutMs: 30_000, nothrow: true })
+  if (res.ok) return 'removed'
+  if (/is not connected|not found|No such (container|network)/i.test(res.stderr)) return 'absent'
+  throw new StepError({ step, message: `cannot disconnect ${container} from the ${network} network: ${lastLine(res.stderr)}`, command: `docker network disconnect ${network} ${container}`, hint: 're-run with --verbose', exitCode: EXIT.commandFailed })
+}
+
+// ---- the demo image (build, push, registry lookup) ----
+
+/**
+ * Does the registry already hold this tag? `docker manifest inspect` asks the registry itself (read-only, no pull);
+ * --insecure lets it speak plain HTTP to the local registry.
+ */
+export async function registryHasImage(r: Runner, ref: string, step = 'image'): Promise<boolean> {
+  const res = await r.run('docker', ['manifest', 'inspect', '--insecure', ref], { step, nothrow: true, timeoutMs: 30_000 })
+  return res.ok
+}
+
+/** `docker build ...` from the given context directory. Mutating (creates an image). */
+export async function dockerBuild(r: Runner, args: string[], cwd: string, step = 'image'): Promise<void> {
+  await r.run('docker', args, {
+    step, mutating: true, cwd, timeoutMs: 20 * 60_000,
+    env: { DOCKER_BUILDKIT: '1' },
+    hint: 're-run with --verbose to see the build output; the recipe is apps/demo/Dockerfile (context: repository root)',
+  })
+}
+
+/** `docker push <ref>`, retried: the registry may still be starting. Mutating. */
+export async function dockerPush(r: Runner, ref: string, step = 'image'): Promise<void> {
+  await r.run('docker', ['push', ref], {
+    step, mutating: true, timeoutMs: 10 * 60_000, retries: 3, retryDelayMs: 1000,
+    hint: 'is the local registry running and published on that port? (docker ps --filter label=dev.platform.role=registry)',
+  })
 }

@@ -94,3 +94,10 @@ export async function fluxBootstrapGit(r: Runner, context: string, o: FluxBootst
   })
   return `${res.stdout}${res.stderr}`
 }
+
+// ---- down ----
+
+/** `flux uninstall --silent`: controllers, CRDs and the flux-system namespace (never prompts). Mutating. */
+export async function fluxUninstall(r: Runner, context: string, timeoutMs: number, step = 'flux'): Promise<void> {
+  await r.run('flux', ['uninstall', '--silent', '--context', context, `--timeout=${Math.max(1, Math.ceil(timeoutMs / 1000))}s`], { step, mutating: true, timeoutMs: timeoutMs + 30_000 })
+}

@@ -1,6 +1,7 @@
 // helm CLI adapter. Only this file runs `helm`.
 
-import type { Runner } from '../run.mts'
+import { EXIT, StepError } from '../errors.mts'
+import { lastLine, type Runner } from '../run.mts'
 
 /** `helm version --short` prints e.g. "v3.19.0+g3d8990f". */
 export async function helmVersion(r: Runner, step = 'helm'): Promise<string | undefined> {
@@ -24,11 +25,11 @@ export interface HelmReleaseInfo {
 }
 
 /** `helm list -A --all -o json`: every release in every namespace, whatever its status. Read-only. */
-export async function helmList(r: Runner, context: string, step = 'helm'): Promise<{ ok: boolean; releases: HelmReleaseInfo[]; error: string }> {
+export async function helmList(r: Runner, context: string, step = 'helm'): Promise<{ ok: boolean; releases: HelmReleaseInfo[]; error: string; exitCode: number }> {
   const res = await r.run('helm', ['list', '--all-namespaces', '--all', '--output', 'json', '--kube-context', context], { step, timeoutMs: 60_000, nothrow: true })
-  if (!res.ok) return { ok: false, releases: [], error: res.stderr.trim().split('\n').at(-1) ?? `exit ${res.exitCode}` }
+  if (!res.ok) return { ok: false, releases: [], error: lastLine(res.stderr) || `exit ${res.exitCode}`, exitCode: res.exitCode }
   const text = res.stdout.trim()
-  return { ok: true, releases: text ? (JSON.parse(text) as HelmReleaseInfo[]) : [], error: '' }
+  return { ok: true, releases: text ? (JSON.parse(text) as HelmReleaseInfo[] | null) ?? [] : [], error: '', exitCode: 0 }
 }
 
 /** `helm get values <release> -o json`: the user-supplied values of the current revision (null when none). Read-only. */
@@ -83,4 +84,25 @@ export async function helmUpgradeInstall(r: Runner, context: string, o: HelmUpgr
 export function rollbackFlagFor(version: string | undefined): '--rollback-on-failure' | '--atomic' {
   const major = Number(/v?(\d+)\./.exec(version ?? '')?.[1] ?? 3)
   return major >= 4 ? '--rollback-on-failure' : '--atomic'
+}
+
+// ---- down: releases up installed ----
+
+/** Releases (any status) as namespace/name pairs; fails when the cluster cannot be asked. Read-only. */
+export async function helmReleaseNames(r: Runner, context: string, step = 'helm'): Promise<{ name: string; namespace: string }[]> {
+  const list = await helmList(r, context, step)
+  if (!list.ok) {
+    throw new StepError({ step, message: `cannot list Helm releases in context ${context}: ${list.error}`, command: `helm list --all-namespaces --all --output json --kube-context ${context}`, hint: 'is the cluster reachable? nothing was deleted', exitCode: list.exitCode === 127 ? EXIT.missingTool : EXIT.precondition })
+  }
+  return list.releases.map((x) => ({ name: x.name, namespace: x.namespace }))
+}
+
+/** `helm uninstall --wait`: a release that is gone counts as removed. Mutating. */
+export async function helmUninstall(r: Runner, context: string, name: string, namespace: string, timeoutMs: number, step = 'helm'): Promise<'removed' | 'absent'> {
+  const args = ['uninstall', name, '--namespace', namespace, '--wait', '--timeout', `${Math.max(1, Math.ceil(timeoutMs / 1000))}s`, '--kube-context', context]
+  const res = await r.run('helm', args, { step, mutating: true, nothrow: true, timeoutMs: timeoutMs + 30_000 })
+  if (res.ok) return 'removed'
+  if (/not found/i.test(res.stderr)) return 'absent'
+  const last = res.stderr.trim().split('\n').filter(Boolean).at(-1) ?? `exit ${res.exitCode}`
+  throw new StepError({ step, message: `helm uninstall ${namespace}/${name} failed: ${last}`, command: `helm ${args.join(' ')}`, hint: `see helm status ${name} -n ${namespace} --kube-context ${context}`, exitCode: EXIT.commandFailed })
 }

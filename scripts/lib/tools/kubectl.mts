@@ -4,7 +4,8 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import type { Runner, Started } from '../run.mts'
+import { EXIT, StepError } from '../errors.mts'
+import { lastLine, type Runner, type RunResult, type Started } from '../run.mts'
 import { originWrapper } from '../validate/origin.mts'
 
 export async function kubectlClientVersion(r: Runner, step = 'kubectl'): Promise<string | undefined> {
@@ -28,18 +29,6 @@ export async function getHpaJson(r: Runner, context: string, namespace: string, 
   const res = await r.run('kubectl', ['--context', context, '-n', namespace, 'get', 'hpa', name, '-o', 'json'], { step, nothrow: true, timeoutMs: 10_000 })
   const error = res.ok ? '' : (res.stderr.trim().split('\n').filter(Boolean).at(-1) ?? `exit ${res.exitCode}`)
   return { ok: res.ok, json: res.stdout, error }
-}
-
-/** `kubectl --context <ctx> get <args> -o json`, parsed. Read-only; never throws for a failed call: the caller
- * gets the last line of kubectl's stderr (e.g. `Error from server (NotFound): ...`) to name in its message. */
-export async function kubectlGetJson<T = any>(r: Runner, context: string, args: readonly string[], opts: { step: string; timeoutMs?: number }): Promise<{ ok: boolean; data?: T; error: string }> {
-  const res = await r.run('kubectl', ['--context', context, 'get', ...args, '-o', 'json'], { step: opts.step, timeoutMs: opts.timeoutMs ?? 30_000, nothrow: true })
-  if (!res.ok) return { ok: false, error: res.stderr.trim().split('\n').filter(Boolean).at(-1) ?? `kubectl exited with ${res.exitCode}` }
-  try {
-    return { ok: true, data: JSON.parse(res.stdout) as T, error: '' }
-  } catch {
-    return { ok: false, error: 'kubectl printed no valid JSON' }
-  }
 }
 
 export interface PortForwardArgs {
@@ -83,9 +72,12 @@ export async function kustomizeBuildWithOrigins(r: Runner, dir: string, step = '
 
 // ---- contexts, reachability, server-side apply (cluster layer) ----
 
-/** Context names in the kubeconfig (`kubectl config get-contexts -o name`). Read-only. */
-export async function kubeContexts(r: Runner, step = 'kubectl'): Promise<string[]> {
-  const res = await r.run('kubectl', ['config', 'get-contexts', '-o', 'name'], { step, nothrow: true, timeoutMs: 15_000 })
+/**
+ * Context names in the kubeconfig (`kubectl config get-contexts -o name`). Read-only. `down` passes its
+ * context so that no kubectl argv of its lacks --context (config commands ignore it).
+ */
+export async function kubeContexts(r: Runner, step = 'kubectl', context?: string): Promise<string[]> {
+  const res = await r.run('kubectl', [...(context ? ['--context', context] : []), 'config', 'get-contexts', '-o', 'name'], { step, nothrow: true, timeoutMs: 15_000 })
   return res.ok ? res.stdout.split('\n').map((l) => l.trim()).filter(Boolean) : []
 }
 
@@ -106,7 +98,180 @@ export async function getObject<T = unknown>(r: Runner, context: string, kind: s
   try { return JSON.parse(res.stdout) as T } catch { return undefined }
 }
 
-/** `kubectl apply --server-side` of a manifest on stdin, as field manager platform-up. Mutating. */
-export async function serverSideApply(r: Runner, context: string, manifest: string, step = 'kubectl'): Promise<void> {
-  await r.run('kubectl', ['--context', context, 'apply', '--server-side', '--field-manager=platform-up', '--force-conflicts', '-f', '-'], { step, mutating: true, input: manifest, timeoutMs: 60_000, retries: 2, retryDelayMs: 2000 })
+const secs = (ms: number) => `${Math.max(1, Math.ceil(ms / 1000))}s`
+
+// ---- Flux objects, server-side apply, rollouts, diffs (up, sync, status, diagnostics) ----
+
+export interface KubeObject {
+  apiVersion?: string
+  kind: string
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string>; generation?: number; creationTimestamp?: string; [k: string]: unknown }
+  spec?: any
+  status?: any
+  [k: string]: unknown
+}
+
+export interface GetResult<T> { ok: boolean; data?: T; error: string }
+
+
+/** `kubectl get <args> -o json`, parsed. nothrow: pollers and status screens show the error instead of stopping. */
+export async function kubectlGetJson<T = { items: KubeObject[] }>(r: Runner, context: string, args: string[], step = 'kubectl', timeoutMs = 30_000): Promise<GetResult<T>> {
+  const res = await r.run('kubectl', ['--context', context, 'get', ...args, '-o', 'json'], { step, nothrow: true, timeoutMs })
+  if (!res.ok) return { ok: false, error: lastLine(res.stderr) || `exit ${res.exitCode}` }
+  const text = res.stdout.trim()
+  if (!text) return { ok: true, data: { items: [] } as T, error: '' }
+  try {
+    return { ok: true, data: JSON.parse(text) as T, error: '' }
+  } catch {
+    return { ok: false, error: 'kubectl printed something that is not JSON' }
+  }
+}
+
+/** Items of a list query; [] when the kinds are not installed yet (no CRDs) or the cluster is unreachable. */
+export async function kubectlList(r: Runner, context: string, args: string[], step = 'kubectl'): Promise<{ items: KubeObject[]; error: string }> {
+  const res = await kubectlGetJson<{ items?: KubeObject[] }>(r, context, args, step)
+  return { items: res.data?.items ?? [], error: res.error }
+}
+
+/** Any read-only kubectl command, output captured (diagnostics). Never throws for a failed command. */
+export async function kubectlRead(r: Runner, context: string, args: string[], step = 'kubectl', timeoutMs = 60_000): Promise<{ ok: boolean; text: string }> {
+  const res = await r.run('kubectl', ['--context', context, ...args], { step, nothrow: true, timeoutMs })
+  return { ok: res.ok, text: res.ok ? res.stdout : `${res.stdout}${res.stderr}` }
+}
+
+export interface ApplyOptions {
+  fieldManager: string
+  /** take over fields another manager owns (our own earlier applies under another name) */
+  forceConflicts?: boolean
+}
+
+/** `kubectl apply --server-side -f -` with the manifests on stdin. Mutating. */
+export async function kubectlApplyServerSide(r: Runner, context: string, yaml: string, o: ApplyOptions, step = 'kubectl'): Promise<string> {
+  const res = await r.run('kubectl', ['--context', context, 'apply', '--server-side', `--field-manager=${o.fieldManager}`, ...(o.forceConflicts ? ['--force-conflicts'] : []), '-f', '-'], {
+    step, mutating: true, input: yaml, timeoutMs: 120_000, retries: 2, retryDelayMs: 2000,
+  })
+  return res.stdout
+}
+
+/** `kubectl delete <kind> <name> -n <ns> --ignore-not-found`. Mutating. */
+export async function kubectlDelete(r: Runner, context: string, kind: string, name: string, namespace: string, step = 'kubectl'): Promise<void> {
+  await r.run('kubectl', ['--context', context, 'delete', kind, name, '-n', namespace, '--ignore-not-found', '--wait=false'], { step, mutating: true, timeoutMs: 60_000 })
+}
+
+/** `kubectl rollout status deployment/<name>`: waits until the rollout is complete or the timeout passes. Read-only. */
+export async function kubectlRolloutStatus(r: Runner, context: string, namespace: string, deployment: string, timeoutMs: number, step = 'kubectl'): Promise<{ ok: boolean; message: string }> {
+  const res = await r.run('kubectl', ['--context', context, 'rollout', 'status', `deployment/${deployment}`, '-n', namespace, `--timeout=${Math.ceil(timeoutMs / 1000)}s`], { step, nothrow: true, timeoutMs: timeoutMs + 15_000 })
+  return { ok: res.ok, message: lastLine(res.ok ? res.stdout : res.stderr) }
+}
+
+/** `kubectl wait <what> --for=<cond>`. Read-only. */
+export async function kubectlWait(r: Runner, context: string, args: string[], condition: string, timeoutMs: number, step = 'kubectl'): Promise<{ ok: boolean; message: string }> {
+  const res = await r.run('kubectl', ['--context', context, 'wait', ...args, `--for=${condition}`, `--timeout=${Math.ceil(timeoutMs / 1000)}s`], { step, nothrow: true, timeoutMs: timeoutMs + 15_000 })
+  return { ok: res.ok, message: lastLine(res.ok ? res.stdout : res.stderr) }
+}
+
+export interface DiffResult {
+  /** true when applying would change something (or the comparison failed: then apply and let it report) */
+  changed: boolean
+  /** kubectl diff output (Secret values masked by kubectl), or the error */
+  text: string
+  error?: string
+}
+
+/**
+ * `kubectl diff --server-side -f -`: what a server-side apply by this field manager would change. Exit 0 = no
+ * change, 1 = differences, anything else = could not compare. Read-only.
+ */
+export async function kubectlDiffServerSide(r: Runner, context: string, yaml: string, fieldManager: string, step = 'kubectl'): Promise<DiffResult> {
+  const res = await r.run('kubectl', ['--context', context, 'diff', '--server-side', `--field-manager=${fieldManager}`, '--force-conflicts', '-f', '-'], { step, nothrow: true, input: yaml, timeoutMs: 120_000 })
+  if (res.exitCode === 0) return { changed: false, text: '' }
+  if (res.exitCode === 1) return { changed: true, text: res.stdout }
+  return { changed: true, text: '', error: lastLine(res.stderr) || `exit ${res.exitCode}` }
+}
+
+/** `kubectl patch <kind> <name> --type=merge -p <json>` under our field manager (which Flux does not undo). Mutating. */
+export async function kubectlMergePatch(r: Runner, context: string, kind: string, name: string, namespace: string, patch: unknown, fieldManager: string, step = 'kubectl'): Promise<void> {
+  await r.run('kubectl', ['--context', context, 'patch', kind, name, '-n', namespace, '--type=merge', `--field-manager=${fieldManager}`, '-p', JSON.stringify(patch)], { step, mutating: true, timeoutMs: 60_000, retries: 1 })
+}
+
+// ---- kubeconfig and namespaces (down) ----
+
+/** The kubeconfig's current-context ('' when unset); `--context` does not change what it prints. Read-only. */
+export async function currentContext(r: Runner, context: string, step = 'kubectl'): Promise<string> {
+  const res = await r.run('kubectl', ['--context', context, 'config', 'current-context'], { step, nothrow: true, timeoutMs: 15_000 })
+  return res.ok ? res.stdout.trim() : ''
+}
+
+/** Remove one context entry from the kubeconfig (never the current-context setting of another). Mutating. */
+export async function deleteContext(r: Runner, context: string, step = 'kubectl'): Promise<'removed' | 'absent'> {
+  const res = await r.run('kubectl', ['--context', context, 'config', 'delete-context', context], { step, mutating: true, nothrow: true, timeoutMs: 15_000 })
+  if (res.ok) return 'removed'
+  if (/cannot delete context|not in/i.test(res.stderr)) return 'absent'
+  throw new StepError({ step, message: `cannot remove kube context ${context}: ${lastLine(res.stderr)}`, command: `kubectl config delete-context ${context}`, hint: 'check that the kubeconfig file is writable', exitCode: EXIT.commandFailed })
+}
+
+/** Namespace names, or an error when the API server does not answer. Read-only. */
+export async function namespaceNames(r: Runner, context: string, step = 'kubectl'): Promise<string[]> {
+  const res = await r.run('kubectl', ['--context', context, 'get', 'namespaces', '-o', 'name', '--request-timeout=20s'], { step, nothrow: true, timeoutMs: 30_000 })
+  if (!res.ok) {
+    throw new StepError({ step, message: `cannot list namespaces in context ${context}: ${lastLine(res.stderr)}`, command: `kubectl --context ${context} get namespaces`, hint: 'is the cluster reachable? nothing was deleted', exitCode: EXIT.precondition })
+  }
+  return res.stdout.split('\n').map((l) => l.trim().replace(/^namespaces?\//, '')).filter(Boolean)
+}
+
+/** Delete a namespace and wait until it is gone (everything in it goes too). Mutating. */
+export async function deleteNamespace(r: Runner, context: string, name: string, timeoutMs: number, step = 'kubectl'): Promise<'removed' | 'absent'> {
+  const res = await r.run('kubectl', ['--context', context, 'delete', 'namespace', name, '--ignore-not-found', '--wait=true', `--timeout=${secs(timeoutMs)}`], { step, mutating: true, timeoutMs: timeoutMs + 30_000 })
+  return res.dryRun || res.stdout.trim() ? 'removed' : 'absent'
+}
+
+/**
+ * Delete every Flux Kustomization in flux-system and wait: kustomize-controller garbage-collects (prune: true)
+ * what each applied, so the workloads go with them instead of being orphaned by `flux uninstall`. Mutating.
+ */
+export async function deleteFluxKustomizations(r: Runner, context: string, timeoutMs: number, step = 'flux'): Promise<'removed' | 'absent'> {
+  const res = await r.run('kubectl', ['--context', context, '-n', 'flux-system', 'delete', 'kustomizations.kustomize.toolkit.fluxcd.io', '--all', '--ignore-not-found', '--wait=true', `--timeout=${secs(timeoutMs)}`], { step, mutating: true, timeoutMs: timeoutMs + 30_000 })
+  return res.dryRun || res.stdout.trim() ? 'removed' : 'absent'
+}
+
+// ---- network-policy prober ----
+
+const STEP = 'netpol'
+
+export async function getAllJson(r: Runner, context: string, resource: 'namespaces' | 'pods' | 'networkpolicies', namespace?: string): Promise<unknown> {
+  const scope = namespace ? ['-n', namespace] : ['-A']
+  const res = await r.run('kubectl', ['--context', context, 'get', resource, ...scope, '-o', 'json'], {
+    step: `${STEP}/read-cluster`,
+    timeoutMs: 60_000,
+    retries: 2,
+    retryDelayMs: 1000,
+    hint: `check that the cluster behind context ${context} is reachable (kubectl --context ${context} get nodes)`,
+  })
+  return JSON.parse(res.stdout) as unknown
+}
+
+export interface DebugOptions {
+  namespace: string
+  pod: string
+  container: string
+  image: string
+  /** file with the container spec fragment kubectl merges in (--custom) */
+  customFile: string
+}
+
+/** Adds an ephemeral container that idles (agnhost pause) so later execs can probe from the pod's netns. */
+export async function addProbeContainer(r: Runner, context: string, o: DebugOptions): Promise<RunResult> {
+  return r.run(
+    'kubectl',
+    ['--context', context, 'debug', '-n', o.namespace, o.pod, `--container=${o.container}`, `--image=${o.image}`, '--image-pull-policy=IfNotPresent', '--profile=restricted', `--custom=${o.customFile}`, '--', '/agnhost', 'pause'],
+    { step: `${STEP}/probe-container`, mutating: true, nothrow: true, timeoutMs: 60_000 },
+  )
+}
+
+export async function execScript(r: Runner, context: string, namespace: string, pod: string, container: string, script: string, timeoutMs: number): Promise<RunResult> {
+  return r.run('kubectl', ['--context', context, 'exec', '-n', namespace, pod, '-c', container, '--', 'sh', '-c', script], {
+    step: `${STEP}/probe`,
+    nothrow: true,
+    timeoutMs,
+  })
 }

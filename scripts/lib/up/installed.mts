@@ -2,7 +2,7 @@
 // Only things that were absent before up created them are recorded.
 
 import { recordInstalled, type InstalledThing } from '../down/installed.mts'
-import { kubectlList } from '../tools/kubectl-gitops.mts'
+import { kubectlList } from '../tools/kubectl.mts'
 import { kubeContext } from './context.mts'
 import type { UpContext } from './types.mts'
 

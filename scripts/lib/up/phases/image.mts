@@ -4,7 +4,7 @@
 
 import { DEMO_IMAGE, imageContentHash } from '../../image/hash.mts'
 import { buildArgs, imageRefs } from '../../image/plan.mts'
-import { dockerBuild, dockerPush, registryHasImage } from '../../tools/docker-image.mts'
+import { dockerBuild, dockerPush, registryHasImage } from '../../tools/docker.mts'
 import { portsOf } from '../context.mts'
 import type { Phase, UpContext } from '../types.mts'
 

@@ -5,7 +5,7 @@
 
 import { EXIT, StepError } from '../../errors.mts'
 import { assess, blockedBy, progressLine, rootCauses, shortId, tick, type Assessment, type Tracked } from '../../flux/readiness.mts'
-import { kubectlList, kubectlRolloutStatus } from '../../tools/kubectl-gitops.mts'
+import { kubectlList, kubectlRolloutStatus } from '../../tools/kubectl.mts'
 import { formatMs } from '../../ui.mts'
 import { kubeContext } from '../context.mts'
 import type { Phase, UpContext } from '../types.mts'

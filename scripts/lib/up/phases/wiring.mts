@@ -7,7 +7,7 @@ import { EXIT, StepError } from '../../errors.mts'
 import { hostsToml, hostsTomlPath, registryHosts, registryHostingManifest, registryHostingMatches, REGISTRY_HOSTING } from '../../registry-wiring.mts'
 import { connectNetwork, inspectContainer, readContainerFiles, writeContainerFiles } from '../../tools/docker.mts'
 import { kindNodes } from '../../tools/kind.mts'
-import { getObject, serverSideApply } from '../../tools/kubectl.mts'
+import { getObject, kubectlApplyServerSide } from '../../tools/kubectl.mts'
 import { portsOf } from '../cluster-observe.mts'
 import type { Phase } from '../types.mts'
 
@@ -50,7 +50,7 @@ export const wiringPhase: Phase = {
 
     const live = await getObject(ctx.runner, context, 'configmap', REGISTRY_HOSTING.name, REGISTRY_HOSTING.namespace, 'wiring')
     if (!registryHostingMatches(live, name, port)) {
-      await serverSideApply(ctx.runner, context, registryHostingManifest(name, port), 'wiring')
+      await kubectlApplyServerSide(ctx.runner, context, registryHostingManifest(name, port), { fieldManager: 'platform-up', forceConflicts: true }, 'wiring')
       did.push(`${live ? 'updated' : 'published'} ${REGISTRY_HOSTING.namespace}/${REGISTRY_HOSTING.name}`)
     }
 
