@@ -3,8 +3,8 @@
 // and always stopped: by stop(), by the runner's killAll() on exit/Ctrl-C, and as a last resort by a
 // process 'exit' hook. Start is retried (a port taken in between, a pod not Running yet); nothing else is.
 
-import net from 'node:net'
 import { EXIT, StepError } from './errors.mts'
+import { canConnect, freePort } from './ports.mts'
 import type { Runner, Started } from './run.mts'
 import { kubectlPortForward } from './tools/kubectl.mts'
 
@@ -45,30 +45,6 @@ export interface PortForward {
   stop(): Promise<void>
 }
 
-/** A port that was free a moment ago on 127.0.0.1 (the OS picks it; kubectl gets it right after). */
-export function freeLocalPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer()
-    srv.unref()
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address()
-      srv.close(() => (addr && typeof addr === 'object' ? resolve(addr.port) : reject(new Error('no port from the OS'))))
-    })
-  })
-}
-
-/** One TCP connect attempt; true when something accepts on host:port. */
-export function canConnect(port: number, host = '127.0.0.1', timeoutMs = 2000): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = net.connect({ port, host })
-    const done = (ok: boolean) => { sock.destroy(); resolve(ok) }
-    sock.setTimeout(timeoutMs, () => done(false))
-    sock.once('connect', () => done(true))
-    sock.once('error', () => done(false))
-  })
-}
-
 // Last resort: a process exiting without cleanup (uncaught exception, process.exit elsewhere) still takes its
 // forwards down. Only our own children's process groups are signalled.
 const live = new Set<number>()
@@ -100,7 +76,7 @@ export async function startPortForward(runner: Runner, spec: PortForwardSpec): P
   const log = spec.onLog ?? (() => {})
   const what = `kubectl port-forward -n ${spec.namespace} ${spec.resource} ${spec.remotePort}`
 
-  let port = spec.localPort ?? (await freeLocalPort())
+  let port = spec.localPort ?? (await freePort())
   let current: Started | undefined
   let generation = 0
   let stopped = false
@@ -188,7 +164,7 @@ export async function startPortForward(runner: Runner, spec: PortForwardSpec): P
         const err = e as AttemptError
         if (i >= retries || !err.retryable) throw err
         log(`${step}: ${err.message}; retrying (${i + 1}/${retries})`)
-        if (err.portTaken && spec.localPort === undefined) port = await freeLocalPort()
+        if (err.portTaken && spec.localPort === undefined) port = await freePort()
         await sleep(delay)
         delay *= 2
       }

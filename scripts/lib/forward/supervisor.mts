@@ -3,7 +3,8 @@
 // (a pod restart, a rollout), records the live ones in forwards.json, and closes them all on stop().
 
 import { EXIT, StepError } from '../errors.mts'
-import { freeLocalPort, startPortForward, type PortForward } from '../portforward.mts'
+import { freePort } from '../ports.mts'
+import { startPortForward, type PortForward } from '../portforward.mts'
 import type { Runner } from '../run.mts'
 import { MAX_CONSECUTIVE_FAILURES, restartDelay, STABLE_AFTER_MS } from './backoff.mts'
 import { removeOwned, replaceOwned, stillRecorded, type ForwardEntry } from './registry.mts'
@@ -70,7 +71,7 @@ export async function openForwards(o: SupervisorOptions): Promise<Supervisor> {
 
   const opened = await Promise.all(o.targets.map(async (target): Promise<LiveForward | FailedForward> => {
     try {
-      const port = o.ports.get(target.name) ?? (await freeLocalPort())
+      const port = o.ports.get(target.name) ?? (await freePort())
       const handle = await startPortForward(o.runner, {
         context: o.context,
         namespace: target.namespace,

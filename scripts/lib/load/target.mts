@@ -1,7 +1,8 @@
 // Where the load goes: a --url as given, or the local end of a managed port-forward to demo-<env>/svc/demo.
 
 import type { Context } from '../cli.mts'
-import { freeLocalPort, startPortForward } from '../portforward.mts'
+import { freePort } from '../ports.mts'
+import { startPortForward } from '../portforward.mts'
 import type { ResolvedPlan } from './plan.mts'
 
 export interface LoadTarget {
@@ -16,7 +17,7 @@ export async function openLoadTarget(ctx: Context<any>, plan: ResolvedPlan): Pro
   const via = `port-forward to demo-${env}/svc/demo:80`
   if (ctx.dryRun) return { base: 'http://127.0.0.1:<free port>', via }
   // a fixed local port, so a re-established forward keeps the URL the workers use
-  const localPort = await freeLocalPort()
+  const localPort = await freePort()
   const pf = await ctx.ui.step(`port-forward to demo-${env}/svc/demo`, () => startPortForward(ctx.runner, {
     context: ctx.config.kubeContext,
     namespace: `demo-${env}`,

@@ -5,7 +5,8 @@
 
 import type { Config, Environment } from '../config.mts'
 import { EXIT, StepError } from '../errors.mts'
-import { canConnect, startPortForward, type PortForward } from '../portforward.mts'
+import { canConnect } from '../ports.mts'
+import { startPortForward, type PortForward } from '../portforward.mts'
 import { makeReport, type Report, type ReportCase } from '../reporters/model.mts'
 import type { Runner } from '../run.mts'
 import { INSTALL_HINTS } from '../run.mts'

@@ -1,6 +1,7 @@
 // Machine reporters: json (CONTRACTS.md shape: { cells: [{from,to,port,protocol,allowed}] } plus extras),
 // JUnit XML and TAP version 14 for CI.
 
+import { xmlEscape } from '../../reporters/junit.mts'
 import { cellLabel, isMismatch, summarize, type NetpolReport, type ReportCell } from './types.mts'
 
 export function renderJson(report: NetpolReport): string {
@@ -29,10 +30,8 @@ export function renderJson(report: NetpolReport): string {
   return `${JSON.stringify(out, null, 2)}\n`
 }
 
-const xml = (s: string) => s.replace(/[<>&"']/g, (ch) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[ch] as string)
-// strip characters XML 1.0 forbids (control bytes from a probe's stderr)
-// eslint-disable-next-line no-control-regex
-const clean = (s: string) => s.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '')
+// xmlEscape also drops what XML 1.0 cannot carry (control bytes and ANSI from a probe's stderr).
+const xml = xmlEscape
 
 function cellVerdict(report: NetpolReport, c: ReportCell): { ok: boolean; message: string } {
   const want = c.expected ? 'allowed' : 'denied'
@@ -46,11 +45,11 @@ export function renderJunit(report: NetpolReport): string {
   const suites: string[] = []
   const cellCases = report.cells.map((c) => {
     const v = cellVerdict(report, c)
-    const name = xml(clean(cellLabel(c)))
+    const name = xml(cellLabel(c))
     const classname = xml(`netpol.${report.mode}.${c.from.split('/')[0] ?? ''}`)
-    if (v.ok) return `    <testcase name="${name}" classname="${classname}"><system-out>${xml(clean(v.message))}</system-out></testcase>`
+    if (v.ok) return `    <testcase name="${name}" classname="${classname}"><system-out>${xml(v.message)}</system-out></testcase>`
     const details = [v.message, c.why ?? ''].filter(Boolean).join('\n')
-    return `    <testcase name="${name}" classname="${classname}"><failure message="${xml(clean(v.message))}" type="${c.observed === undefined ? 'unobserved' : 'mismatch'}">${xml(clean(details))}</failure></testcase>`
+    return `    <testcase name="${name}" classname="${classname}"><failure message="${xml(v.message)}" type="${c.observed === undefined ? 'unobserved' : 'mismatch'}">${xml(details)}</failure></testcase>`
   })
   const failures = report.cells.filter((c) => !cellVerdict(report, c).ok).length
   const time = report.probe ? ` time="${(report.probe.durationMs / 1000).toFixed(3)}"` : ''
