@@ -1,12 +1,12 @@
 #!/usr/bin/env zx
 // doctor: is this machine ready for `up`? Tools and versions, Docker daemon, free host ports, kernel limits, disk.
-import { printJson, runCommand } from './lib/cli.mts'
-import { loadVersions } from './lib/config.mts'
-import { paint } from './lib/color.mts'
+import { printJson, runCommand } from './lib/shell/cli.mts'
+import { loadVersions } from './lib/shell/config.mts'
+import { paint } from './lib/shell/color.mts'
 import { doctorFailed, evaluateDoctor } from './lib/doctor/evaluate.mts'
 import { observe } from './lib/doctor/observe.mts'
-import { EXIT } from './lib/errors.mts'
-import { renderTable } from './lib/ui.mts'
+import { EXIT } from './lib/shell/errors.mts'
+import { renderTable } from './lib/shell/ui.mts'
 
 await runCommand({
   name: 'doctor',

@@ -2,7 +2,7 @@
 // down: tear down what up created. Asks first on a terminal (what to delete, then a confirmation naming the
 // cluster); without one it needs --yes. Keeps the registry (a cache) unless told otherwise. The flow lives in
 // lib/down/ (pure planner in plan.mts, thin executor in execute.mts).
-import { runCommand } from './lib/cli.mts'
+import { runCommand } from './lib/shell/cli.mts'
 import { runDown, type DownFlags } from './lib/down/teardown.mts'
 
 await runCommand<DownFlags>({

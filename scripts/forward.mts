@@ -2,15 +2,15 @@
 // forward: port-forwards to Grafana, Prometheus and each environment's app on local ports, kept alive until
 // Ctrl-C. Replaces the `kubectl port-forward svc/... 8080:80 &` lines of the seed READMEs.
 import fs from 'node:fs'
-import { printJson, runCommand, type FlagValues } from './lib/cli.mts'
-import { EXIT, StepError } from './lib/errors.mts'
+import { printJson, runCommand, type FlagValues } from './lib/shell/cli.mts'
+import { EXIT, StepError } from './lib/shell/errors.mts'
 import { MAX_CONSECUTIVE_FAILURES } from './lib/forward/backoff.mts'
 import { checkForwards } from './lib/forward/check.mts'
 import { forwardsFile } from './lib/forward/registry.mts'
 import { noForwardError, openForwards } from './lib/forward/supervisor.mts'
 import { describeTarget, fixedPorts, grafanaLoginHint, selectTargets } from './lib/forward/targets.mts'
 import { grafanaPasswordFile } from './lib/secrets/grafana.mts'
-import { renderTable } from './lib/ui.mts'
+import { renderTable } from './lib/shell/ui.mts'
 
 interface ForwardFlags extends FlagValues {
   only: string[] | undefined

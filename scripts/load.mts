@@ -1,7 +1,7 @@
 #!/usr/bin/env zx
 // load: HTTP load at the demo app's /work with live throughput, latency percentiles, error rate and the HPA,
 // then a summary. Replaces `kubectl port-forward ... & ab -n 10000 -c 100 http://localhost:8080/`.
-import { printJson, runCommand, type FlagValues } from './lib/cli.mts'
+import { printJson, runCommand, type FlagValues } from './lib/shell/cli.mts'
 import { resolvePlan, type LoadFlags } from './lib/load/plan.mts'
 import { preflight, startSession, summaryJson, verdict, type SessionResult } from './lib/load/session.mts'
 import { openLoadTarget } from './lib/load/target.mts'

@@ -2,8 +2,8 @@
 // netpol: what NetworkPolicies should allow (offline, from manifests) and what the cluster actually does (probes).
 import fs from 'node:fs'
 import path from 'node:path'
-import { runCommand, type FlagValues } from './lib/cli.mts'
-import { EXIT, StepError } from './lib/errors.mts'
+import { runCommand, type FlagValues } from './lib/shell/cli.mts'
+import { EXIT, StepError } from './lib/shell/errors.mts'
 import { kustomizeBuild } from './lib/tools/kubectl.mts'
 import { DEFAULT_PROBE_IMAGE, FORMATS, loadAssertionsFile, renderReport, runOffline, runProbes, summarize, type Format } from './lib/netpol/index.mts'
 import { parseExternalSpec } from './lib/netpol/targets.mts'

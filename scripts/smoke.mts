@@ -1,9 +1,9 @@
 #!/usr/bin/env zx
 // smoke: endpoint smoke checks of the demo app, against one URL (--url) or every environment in the cluster.
-import { runCommand, type FlagValues } from './lib/cli.mts'
-import { EXIT, StepError } from './lib/errors.mts'
+import { runCommand, type FlagValues } from './lib/shell/cli.mts'
+import { EXIT, StepError } from './lib/shell/errors.mts'
 import { caseId, emitReport, failedCases, isMachineReporter, REPORTERS, type ReporterName } from './lib/reporters/index.mts'
-import { colorEnabled } from './lib/color.mts'
+import { colorEnabled } from './lib/shell/color.mts'
 import { DEFAULTS, runSmoke } from './lib/smoke/run.mts'
 
 interface SmokeFlags extends FlagValues {

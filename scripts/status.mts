@@ -2,9 +2,9 @@
 // status: one screen with the cluster, the registry, every Flux object (Ready, age, message), Helm releases,
 // the demo app per environment (ready replicas, image tag), its HPA (replicas, CPU vs target) and the URLs.
 // Read-only. Exit 0 when everything is Ready, 1 when something is not (so CI can gate on it).
-import { printJson, runCommand } from './lib/cli.mts'
-import { EXIT } from './lib/errors.mts'
-import { readState } from './lib/state.mts'
+import { printJson, runCommand } from './lib/shell/cli.mts'
+import { EXIT } from './lib/shell/errors.mts'
+import { readState } from './lib/shell/state.mts'
 import { appRow, fluxRows, healthy, hpaRow, renderStatus, type StatusModel } from './lib/status/model.mts'
 import { helmList } from './lib/tools/helm.mts'
 import { kubectlGetJson, kubectlList, kubectlRead } from './lib/tools/kubectl.mts'

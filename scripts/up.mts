@@ -2,16 +2,16 @@
 // up: from nothing (a machine with Docker) to a verified platform, or converge an existing one.
 // The phases live in lib/up/phases/*; this file wires flags, state, the graph, the summary and the report.
 import path from 'node:path'
-import { printJson, runCommand } from './lib/cli.mts'
-import { writeDiagnostics } from './lib/diagnostics.mts'
+import { printJson, runCommand } from './lib/shell/cli.mts'
+import { writeDiagnostics } from './lib/diagnostics/bundle.mts'
 import { kubeContext, portsOf } from './lib/up/context.mts'
 import { runGraph, renderPlan, selectPhases } from './lib/up/graph.mts'
 import { assertFluxModeSupported } from './lib/up/phases/flux.mts'
 import { PHASES } from './lib/up/phases.mts'
 import { endpoints, summaryLines } from './lib/up/summary.mts'
 import type { UpContext, UpFlags } from './lib/up/types.mts'
-import { readState, writeFileAtomic, writeState } from './lib/state.mts'
-import { formatMs, renderTable } from './lib/ui.mts'
+import { readState, writeFileAtomic, writeState } from './lib/shell/state.mts'
+import { formatMs, renderTable } from './lib/shell/ui.mts'
 
 // The table is an overview; the full failure is the last line printed.
 const clip = (s: string, n = 100) => (s.length > n ? `${s.slice(0, n - 1)}…` : s)

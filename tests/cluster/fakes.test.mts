@@ -5,7 +5,7 @@ import net from 'node:net'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { fakeEnv } from '../helpers/fakes.mts'
-import { freePort } from '../../scripts/lib/ports.mts'
+import { freePort } from '../../scripts/lib/shell/ports.mts'
 
 const sh = (env: NodeJS.ProcessEnv, tool: string, args: string[], input?: string) => spawnSync(tool, args, { env, input, encoding: 'utf8' })
 

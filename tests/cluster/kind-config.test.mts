@@ -4,8 +4,8 @@ import path from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import YAML from 'yaml'
-import { loadVersions } from '../../scripts/lib/config.mts'
-import { APP_NODE_LABEL, INGRESS_NODE_LABEL, nodeNames, readKindConfigBase, renderKindConfig } from '../../scripts/lib/kind-config.mts'
+import { loadVersions } from '../../scripts/lib/shell/config.mts'
+import { APP_NODE_LABEL, INGRESS_NODE_LABEL, nodeNames, readKindConfigBase, renderKindConfig } from '../../scripts/lib/cluster/kind-config.mts'
 import { REPO } from '../helpers/fakes.mts'
 
 const base = readKindConfigBase(REPO)

@@ -1,9 +1,9 @@
 // Port plan decisions with a scripted probe: configured, ours, remembered, remapped, strict, existing cluster.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { EXIT, StepError } from '../../scripts/lib/errors.mts'
-import { ingressPortDrift, planPorts, type PortPlanInput } from '../../scripts/lib/port-plan.mts'
-import type { PortProbe } from '../../scripts/lib/ports.mts'
+import { EXIT, StepError } from '../../scripts/lib/shell/errors.mts'
+import { ingressPortDrift, planPorts, type PortPlanInput } from '../../scripts/lib/cluster/port-plan.mts'
+import type { PortProbe } from '../../scripts/lib/shell/ports.mts'
 
 const busy = (...ports: number[]) => async (p: number): Promise<PortProbe> => (ports.includes(p) ? 'busy' : 'free')
 const input = (over: Partial<PortPlanInput> = {}): PortPlanInput => ({

@@ -2,8 +2,8 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import YAML from 'yaml'
-import { diffCluster } from '../../scripts/lib/cluster-diff.mts'
-import { decideRegistry, hostsToml, hostsTomlPath, registryHosts, registryHostingManifest, registryHostingMatches, registryRunArgs } from '../../scripts/lib/registry-wiring.mts'
+import { diffCluster } from '../../scripts/lib/cluster/diff.mts'
+import { decideRegistry, hostsToml, hostsTomlPath, registryHosts, registryHostingManifest, registryHostingMatches, registryRunArgs } from '../../scripts/lib/cluster/registry-wiring.mts'
 import { parseContainerInspect } from '../../scripts/lib/tools/docker.mts'
 
 const wanted = { name: 'kind-registry', image: 'registry:3.0.0', port: 5001 }

@@ -3,7 +3,7 @@
 
 import fs from 'node:fs'
 import path from 'node:path'
-import { freePort } from '../../scripts/lib/ports.mts'
+import { freePort } from '../../scripts/lib/shell/ports.mts'
 import { commandLines, fakeEnv, type Call, type FakeEnv } from '../helpers/fakes.mts'
 import { runScript, type ProcResult } from '../helpers/proc.mts'
 

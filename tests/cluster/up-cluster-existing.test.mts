@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { freePort } from '../../scripts/lib/ports.mts'
+import { freePort } from '../../scripts/lib/shell/ports.mts'
 import { mutatingLines, nodeFile, platformState, up, world } from './support.mts'
 
 test('WORKERS and INGRESS_HTTP_PORT changed: reported and kept without --recreate; --recreate needs --yes; then re-created', async () => {

@@ -5,7 +5,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import YAML from 'yaml'
 import { commandLines } from '../helpers/fakes.mts'
-import { freePort } from '../../scripts/lib/ports.mts'
+import { freePort } from '../../scripts/lib/shell/ports.mts'
 import { mutatingLines, nodeFile, up, world } from './support.mts'
 
 const docker = (env: NodeJS.ProcessEnv, args: string[]) => spawnSync('docker', args, { env, encoding: 'utf8' })

@@ -6,7 +6,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { dropForwards, looksLikePortForward, observeForwards, processInfo, readForwards, recordForward, stopProcess } from '../../scripts/lib/down/forwards.mts'
 import { credentialsFile, isRemovableStateDir, observeLocal } from '../../scripts/lib/down/local.mts'
-import { createRunner } from '../../scripts/lib/run.mts'
+import { createRunner } from '../../scripts/lib/shell/run.mts'
 import { removeDir, tempDir } from '../helpers/tmp.mts'
 import { alive, fakePortForward, unrelatedProcess } from './world.mts'
 

@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert'
 import { defaultChoices, describeAction, findLeftovers, listItems, networkRemovable, planTeardown } from '../../scripts/lib/down/plan.mts'
 import { recordInstalled } from '../../scripts/lib/down/installed.mts'
 import type { Action, Observed } from '../../scripts/lib/down/types.mts'
-import type { PlatformState } from '../../scripts/lib/state.mts'
+import type { PlatformState } from '../../scripts/lib/shell/state.mts'
 
 const DIR = '/repo/.platform'
 

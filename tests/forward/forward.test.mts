@@ -246,7 +246,7 @@ test('nothing reachable: exits non-zero naming every target; usage errors exit 2
 
 test('fixed ports are used as given', async () => {
   const w = await world({ dev: true })
-  const { freePort } = await import('../../scripts/lib/ports.mts')
+  const { freePort } = await import('../../scripts/lib/shell/ports.mts')
   const port = await freePort()
   try {
     const r = await runScript('forward', ['--only', 'dev', '--dev-port', String(port), '--for', '0.5', '--json'], { env: w.f.env, timeoutMs: 60_000 })

@@ -1,11 +1,11 @@
 import net from 'node:net'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { loadConfig, loadVersions } from '../../scripts/lib/config.mts'
+import { loadConfig, loadVersions } from '../../scripts/lib/shell/config.mts'
 import { doctorFailed, evaluateDoctor, type Observations } from '../../scripts/lib/doctor/evaluate.mts'
 import { fakeEnv } from '../helpers/fakes.mts'
 import { runScript } from '../helpers/proc.mts'
-import { freePort } from '../../scripts/lib/ports.mts'
+import { freePort } from '../../scripts/lib/shell/ports.mts'
 
 const versions = loadVersions()
 const base = (): Observations => ({

@@ -1,9 +1,9 @@
 import path from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { EXIT, StepError } from '../../scripts/lib/errors.mts'
-import { clearSecrets, redact, redactArgs, registerSecret } from '../../scripts/lib/redact.mts'
-import { createRunner } from '../../scripts/lib/run.mts'
+import { EXIT, StepError } from '../../scripts/lib/shell/errors.mts'
+import { clearSecrets, redact, redactArgs, registerSecret } from '../../scripts/lib/shell/redact.mts'
+import { createRunner } from '../../scripts/lib/shell/run.mts'
 import { REPO } from '../helpers/fakes.mts'
 import { runNode } from '../helpers/proc.mts'
 

@@ -1,7 +1,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { createUi, renderTable, isInteractiveOutput } from '../../scripts/lib/ui.mts'
-import { colorEnabled } from '../../scripts/lib/color.mts'
+import { createUi, renderTable, isInteractiveOutput } from '../../scripts/lib/shell/ui.mts'
+import { colorEnabled } from '../../scripts/lib/shell/color.mts'
 
 function sink(isTTY = false) {
   const chunks: string[] = []

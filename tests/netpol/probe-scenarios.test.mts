@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert'
 import { runProbes, type ProbeOptions } from '../../scripts/lib/netpol/probe/live.mts'
 import { parseAssertions } from '../../scripts/lib/netpol/assertions.mts'
 import { isMismatch, type NetpolReport, type ReportCell } from '../../scripts/lib/netpol/report/types.mts'
-import { StepError } from '../../scripts/lib/errors.mts'
+import { StepError } from '../../scripts/lib/shell/errors.mts'
 import { CONTEXT, clusterState, inProcessRunner, isDebug, isExec, type InProcess } from './fake-cluster.mts'
 
 function clock() {

@@ -2,8 +2,8 @@
 // redaction rule, Flux/HPA verdicts, bounded polling.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { clearSecrets, redact } from '../../scripts/lib/redact.mts'
-import type { Runner, RunResult } from '../../scripts/lib/run.mts'
+import { clearSecrets, redact } from '../../scripts/lib/shell/redact.mts'
+import type { Runner, RunResult } from '../../scripts/lib/shell/run.mts'
 import { checkFlux, discoverApp, looksLikeCredential, pollUntil, probeHpa } from '../../scripts/lib/smoke/cluster.mts'
 
 function stubRunner(answer: (args: readonly string[]) => { ok: boolean; stdout?: string; stderr?: string }): Runner & { calls: string[][] } {

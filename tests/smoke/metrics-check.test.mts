@@ -1,7 +1,7 @@
 // The before/after comparison of /metrics, on hand-written expositions.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { parsePrometheusText } from '../../scripts/lib/prometheus-text.mts'
+import { parsePrometheusText } from '../../scripts/lib/smoke/prometheus-text.mts'
 import { compareScrapes, judge } from '../../scripts/lib/smoke/metrics-check.mts'
 
 function exposition(c: Record<string, number>, h: Record<string, number>): string {

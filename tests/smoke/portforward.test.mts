@@ -1,12 +1,12 @@
-// lib/portforward.mts with the fake kubectl (which really listens and proxies TCP, like kubectl does).
+// lib/forward/portforward.mts with the fake kubectl (which really listens and proxies TCP, like kubectl does).
 import http from 'node:http'
 import net from 'node:net'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { isStepError } from '../../scripts/lib/errors.mts'
-import { canConnect } from '../../scripts/lib/ports.mts'
-import { startPortForward } from '../../scripts/lib/portforward.mts'
-import { createRunner } from '../../scripts/lib/run.mts'
+import { isStepError } from '../../scripts/lib/shell/errors.mts'
+import { canConnect } from '../../scripts/lib/shell/ports.mts'
+import { startPortForward } from '../../scripts/lib/forward/portforward.mts'
+import { createRunner } from '../../scripts/lib/shell/run.mts'
 import { fakeEnv, type FakeEnv } from '../helpers/fakes.mts'
 import { forwardRecords, isAlive, killAll, poll } from './support.mts'
 

@@ -2,7 +2,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createMetrics } from '../../apps/demo/src/metrics.mts'
-import { formatProblems, labelValues, parseFloatStrict, parsePrometheusText, sumSamples } from '../../scripts/lib/prometheus-text.mts'
+import { formatProblems, labelValues, parseFloatStrict, parsePrometheusText, sumSamples } from '../../scripts/lib/smoke/prometheus-text.mts'
 
 const messages = (text: string) => parsePrometheusText(text).problems.map((p) => `${p.line}: ${p.message}`)
 

@@ -2,7 +2,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { caseId, failedCases, makeReport, renderHuman, renderJson, renderJunit, renderReport, renderTap, summarize, timedCase, type Report } from '../../scripts/lib/reporters/index.mts'
-import { stripAnsi } from '../../scripts/lib/color.mts'
+import { stripAnsi } from '../../scripts/lib/shell/color.mts'
 import { parseJunit } from './support.mts'
 
 const nasty = 'bad <xml> & "quotes" \'apos\' \u0007bell \u001b[31mred\u001b[39m # hash \\ backslash'

@@ -151,7 +151,7 @@ test('wait clocks start when an object can progress and expire after the timeout
 
 test('credentials in FLUX_GIT_URL are split off (for GIT_PASSWORD) and registered for redaction', async () => {
   const { splitGitCredentials } = await import('../../scripts/lib/up/phases/flux.mts')
-  const { redact } = await import('../../scripts/lib/redact.mts')
+  const { redact } = await import('../../scripts/lib/shell/redact.mts')
   const s = splitGitCredentials('https://me:t%40ken-123456@git.example.com/org/repo.git')
   assert.equal(s, { url: 'https://git.example.com/org/repo.git', username: 'me', password: 't@ken-123456' })
   assert.is(redact('x t@ken-123456 y'), 'x *** y')

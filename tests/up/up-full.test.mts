@@ -7,7 +7,7 @@ import { runScript } from '../helpers/proc.mts'
 import { runGraph } from '../../scripts/lib/up/graph.mts'
 import { PHASES } from '../../scripts/lib/up/phases.mts'
 import type { UpContext } from '../../scripts/lib/up/types.mts'
-import { createUi } from '../../scripts/lib/ui.mts'
+import { createUi } from '../../scripts/lib/shell/ui.mts'
 import { indexOf, isMutating, line } from './world.mts'
 
 // The live checks need real pods behind the gateway; they have their own tests (smoke, netpol).

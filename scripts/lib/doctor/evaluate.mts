@@ -1,8 +1,8 @@
 // Pure: turn what the probes saw into rows with a status and a fix per failed row.
 
-import type { Config, Versions } from '../config.mts'
-import { atLeast, nodeImageVersion, parseVersion } from '../semver.mts'
-import type { PortProbe } from '../ports.mts'
+import type { Config, Versions } from '../shell/config.mts'
+import { atLeast, nodeImageVersion, parseVersion } from '../shell/semver.mts'
+import type { PortProbe } from '../shell/ports.mts'
 
 export type Status = 'ok' | 'warn' | 'fail'
 

@@ -5,8 +5,8 @@
 
 import fs from 'node:fs'
 import path from 'node:path'
-import type { Runner } from '../run.mts'
-import { writeFileAtomic } from '../state.mts'
+import type { Runner } from '../shell/run.mts'
+import { writeFileAtomic } from '../shell/state.mts'
 import { processCommand } from '../tools/ps.mts'
 import type { ObservedForward } from './types.mts'
 

@@ -2,7 +2,7 @@
 // `down` removes exactly that and nothing else. Call it right after creating the thing, and only when up created
 // it (a namespace or release that was already there belongs to someone else). Then ctx.saveState().
 
-import type { PlatformState } from '../state.mts'
+import type { PlatformState } from '../shell/state.mts'
 
 export type InstalledThing =
   | { helmRelease: { name: string; namespace: string } }

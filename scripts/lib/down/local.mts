@@ -4,8 +4,8 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import type { Runner } from '../run.mts'
-import type { PlatformState } from '../state.mts'
+import type { Runner } from '../shell/run.mts'
+import type { PlatformState } from '../shell/state.mts'
 import { observeForwards } from './forwards.mts'
 import type { ObservedLocal } from './types.mts'
 

@@ -1,10 +1,10 @@
 // What exists right now: read-only calls only (they run under --dry-run too). Used before planning and again
 // after executing, to find leftovers.
 
-import type { Config } from '../config.mts'
-import { EXIT, StepError } from '../errors.mts'
-import type { Runner } from '../run.mts'
-import type { PlatformState } from '../state.mts'
+import type { Config } from '../shell/config.mts'
+import { EXIT, StepError } from '../shell/errors.mts'
+import type { Runner } from '../shell/run.mts'
+import type { PlatformState } from '../shell/state.mts'
 import { dockerServer, inspectContainer, inspectNetwork, listContainers } from '../tools/docker.mts'
 import { kindClusters } from '../tools/kind.mts'
 import { helmReleaseNames } from '../tools/helm.mts'

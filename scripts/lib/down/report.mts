@@ -1,7 +1,7 @@
 // Pure rendering of what down found, will do and did: the inventory table, the plan, the --json report and
 // the closing summary.
 
-import { renderTable } from '../ui.mts'
+import { renderTable } from '../shell/ui.mts'
 import type { ActionReport } from './execute.mts'
 import { describeAction } from './plan.mts'
 import type { Item, Observed, Plan } from './types.mts'

@@ -1,10 +1,10 @@
 // The down flow: observe -> choose (prompts on a TTY, flags otherwise) -> plan -> execute -> observe again ->
 // leftovers. Nothing is deleted before the last question is answered; Ctrl-C at any prompt deletes nothing.
 
-import { printJson, type Context, type FlagValues } from '../cli.mts'
-import { EXIT, StepError } from '../errors.mts'
-import { canPrompt, confirm, multiselect } from '../prompt.mts'
-import { readState } from '../state.mts'
+import { printJson, type Context, type FlagValues } from '../shell/cli.mts'
+import { EXIT, StepError } from '../shell/errors.mts'
+import { canPrompt, confirm, multiselect } from '../shell/prompt.mts'
+import { readState } from '../shell/state.mts'
 import { execute } from './execute.mts'
 import { observe, type ObserveInput } from './observe.mts'
 import { defaultChoices, findLeftovers, listItems, observationNotes, planTeardown } from './plan.mts'

@@ -7,7 +7,7 @@
 // Pure.
 
 import YAML from 'yaml'
-import { ALL_ENVIRONMENTS, type Environment } from '../config.mts'
+import { ALL_ENVIRONMENTS, type Environment } from '../shell/config.mts'
 
 export const FLUX_NS = 'flux-system'
 export const OCI_SOURCE = 'platform'

@@ -6,7 +6,7 @@
 
 import fs from 'node:fs'
 import path from 'node:path'
-import { writeFileAtomic } from '../state.mts'
+import { writeFileAtomic } from '../shell/state.mts'
 
 export const FORWARDS_FILE = 'forwards.json'
 

@@ -2,10 +2,10 @@
 // accepts connections), watches each kubectl, re-establishes a dropped one on the SAME local port with backoff
 // (a pod restart, a rollout), records the live ones in forwards.json, and closes them all on stop().
 
-import { EXIT, StepError } from '../errors.mts'
-import { freePort } from '../ports.mts'
-import { startPortForward, type PortForward } from '../portforward.mts'
-import type { Runner } from '../run.mts'
+import { EXIT, StepError } from '../shell/errors.mts'
+import { freePort } from '../shell/ports.mts'
+import { startPortForward, type PortForward } from './portforward.mts'
+import type { Runner } from '../shell/run.mts'
 import { MAX_CONSECUTIVE_FAILURES, restartDelay, STABLE_AFTER_MS } from './backoff.mts'
 import { removeOwned, replaceOwned, stillRecorded, type ForwardEntry } from './registry.mts'
 import { describeTarget, type ForwardTarget } from './targets.mts'

@@ -2,8 +2,8 @@
 // Pure: names and flags in, a validated list out.
 
 import path from 'node:path'
-import type { Environment } from '../config.mts'
-import { EXIT, StepError } from '../errors.mts'
+import type { Environment } from '../shell/config.mts'
+import { EXIT, StepError } from '../shell/errors.mts'
 
 export interface ForwardTarget {
   /** short name used in flags, output and forwards.json: grafana, prometheus, dev, staging, production */

@@ -3,8 +3,8 @@
 
 import fs from 'node:fs'
 import YAML from 'yaml'
-import type { Addon } from '../addons.mts'
-import type { FluxMode } from '../config.mts'
+import type { Addon } from './addons.mts'
+import type { FluxMode } from '../shell/config.mts'
 import type { HelmReleaseInfo } from '../tools/helm.mts'
 
 /** Needed before Flux has reconciled anything: the demo app's HPAs read CPU metrics from it. */

@@ -1,7 +1,7 @@
 // Polls the demo app's HPA while load runs, so the live line can show the autoscaler reacting.
 // A failed poll (metrics-server not ready, context gone) is shown, never fatal.
 
-import type { Runner } from '../run.mts'
+import type { Runner } from '../shell/run.mts'
 import { getHpaJson } from '../tools/kubectl.mts'
 import { emptyTimeline, observeHpa, parseHpa, type HpaTimeline } from './hpa.mts'
 import type { HpaView } from './render.mts'

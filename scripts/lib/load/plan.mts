@@ -1,7 +1,7 @@
 // Flags -> a validated load plan. Pure, so every bad combination is a unit test and fails before any request.
 
-import { ALL_ENVIRONMENTS, type Environment } from '../config.mts'
-import { EXIT, StepError } from '../errors.mts'
+import { ALL_ENVIRONMENTS, type Environment } from '../shell/config.mts'
+import { EXIT, StepError } from '../shell/errors.mts'
 
 export interface LoadFlags {
   url?: string | undefined

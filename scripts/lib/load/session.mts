@@ -1,9 +1,9 @@
 // One load run, wired: preflight the target, drive the load, show the live line (and the HPA), summarise.
 
 import { performance } from 'node:perf_hooks'
-import { EXIT, StepError } from '../errors.mts'
-import type { Runner } from '../run.mts'
-import { isInteractiveOutput } from '../ui.mts'
+import { EXIT, StepError } from '../shell/errors.mts'
+import type { Runner } from '../shell/run.mts'
+import { isInteractiveOutput } from '../shell/ui.mts'
 import { createAgent, drive, getOnce, type DriveOutcome } from './driver.mts'
 import { watchHpa, type HpaWatch } from './hpa-watch.mts'
 import type { HpaTimeline } from './hpa.mts'

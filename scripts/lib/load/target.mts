@@ -1,8 +1,8 @@
 // Where the load goes: a --url as given, or the local end of a managed port-forward to demo-<env>/svc/demo.
 
-import type { Context } from '../cli.mts'
-import { freePort } from '../ports.mts'
-import { startPortForward } from '../portforward.mts'
+import type { Context } from '../shell/cli.mts'
+import { freePort } from '../shell/ports.mts'
+import { startPortForward } from '../forward/portforward.mts'
 import type { ResolvedPlan } from './plan.mts'
 
 export interface LoadTarget {

@@ -6,7 +6,7 @@
 
 import fs from 'node:fs'
 import path from 'node:path'
-import { EXIT, StepError } from '../errors.mts'
+import { EXIT, StepError } from '../shell/errors.mts'
 import { AssertionsError, parseAssertions, type AssertionsFile } from './assertions.mts'
 import { LoadError, loadInputs, repoInputs, type Render } from './load.mts'
 import { InputProblem } from './objects.mts'

@@ -1,6 +1,6 @@
 // A table for people: one row per case, status coloured on a terminal, failure details below, a summary line.
-import { paint, stripAnsi } from '../color.mts'
-import { formatMs, renderTable } from '../ui.mts'
+import { paint, stripAnsi } from '../shell/color.mts'
+import { formatMs, renderTable } from '../shell/ui.mts'
 import { caseId, statusOf, summarize, type Report } from './model.mts'
 
 export interface HumanOptions { color?: boolean }

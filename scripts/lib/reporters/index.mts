@@ -1,6 +1,6 @@
 // Pick a reporter by name and deliver its output: stdout, or a file (then stdout stays empty).
-import { redact } from '../redact.mts'
-import { writeFileAtomic } from '../state.mts'
+import { redact } from '../shell/redact.mts'
+import { writeFileAtomic } from '../shell/state.mts'
 import { renderHuman } from './human.mts'
 import { renderJson } from './json.mts'
 import { renderJunit } from './junit.mts'

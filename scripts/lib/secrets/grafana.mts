@@ -5,8 +5,8 @@
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
-import { registerSecret } from '../redact.mts'
-import { writeFileAtomic } from '../state.mts'
+import { registerSecret } from '../shell/redact.mts'
+import { writeFileAtomic } from '../shell/state.mts'
 
 export const GRAFANA_SECRET = { name: 'grafana-admin', namespace: 'monitoring', userKey: 'admin-user', passwordKey: 'admin-password' } as const
 export const GRAFANA_USER = 'admin'

@@ -2,8 +2,8 @@
 // FAIL_RATE, Secret GREETING), Flux readiness, HPA metrics (metrics-server), Grafana/Prometheus health and
 // Prometheus' scrape targets. kubectl goes through the adapter; polls are bounded by a deadline.
 
-import { registerSecret } from '../redact.mts'
-import type { Runner } from '../run.mts'
+import { registerSecret } from '../shell/redact.mts'
+import type { Runner } from '../shell/run.mts'
 import { kubectlGetJson } from '../tools/kubectl.mts'
 import { httpGet } from './http.mts'
 

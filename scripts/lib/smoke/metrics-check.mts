@@ -4,7 +4,7 @@
 // clients may call the same instance meanwhile (reported, not failed); fewer is the bug the contract rules
 // out (e.g. latency recorded only for failed requests).
 
-import { formatProblems, parsePrometheusText, sumSamples, type Exposition } from '../prometheus-text.mts'
+import { formatProblems, parsePrometheusText, sumSamples, type Exposition } from './prometheus-text.mts'
 import { httpGet, type HttpTarget } from './http.mts'
 
 export const REQUESTS_TOTAL = 'http_requests_total'

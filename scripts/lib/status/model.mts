@@ -1,7 +1,7 @@
 // The one-screen status: pure functions from what kubectl/helm/docker report to rows and a verdict.
 
-import type { Environment } from '../config.mts'
-import { renderTable } from '../ui.mts'
+import type { Environment } from '../shell/config.mts'
+import { renderTable } from '../shell/ui.mts'
 
 type Obj = Record<string, any>
 

@@ -1,7 +1,7 @@
 // docker CLI adapter. Only this file runs `docker`.
 
-import { EXIT, StepError } from '../errors.mts'
-import { lastLine, type Runner } from '../run.mts'
+import { EXIT, StepError } from '../shell/errors.mts'
+import { lastLine, type Runner } from '../shell/run.mts'
 
 export interface DockerServer { reachable: boolean; serverVersion?: string; clientVersion?: string; error?: string }
 

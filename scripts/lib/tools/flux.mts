@@ -1,7 +1,7 @@
 // flux CLI adapter. Only this file runs `flux`.
 
-import { EXIT, StepError } from '../errors.mts'
-import { INSTALL_HINTS, type Runner } from '../run.mts'
+import { EXIT, StepError } from '../shell/errors.mts'
+import { INSTALL_HINTS, type Runner } from '../shell/run.mts'
 
 /** `flux version --client` prints "flux: v2.7.2". */
 export async function fluxClientVersion(r: Runner, step = 'flux'): Promise<string | undefined> {

@@ -1,7 +1,7 @@
 // git adapter (read-only): the commit, branch and remote that label the OCI artifact up pushes.
 // Missing git or no repository is not an error: the artifact is then labelled by its content hash.
 
-import type { Runner } from '../run.mts'
+import type { Runner } from '../shell/run.mts'
 import type { GitFacts } from '../flux/artifact.mts'
 
 export async function gitFacts(r: Runner, root: string, paths: readonly string[], step = 'git'): Promise<GitFacts> {

@@ -1,7 +1,7 @@
 // helm CLI adapter. Only this file runs `helm`.
 
-import { EXIT, StepError } from '../errors.mts'
-import { lastLine, type Runner } from '../run.mts'
+import { EXIT, StepError } from '../shell/errors.mts'
+import { lastLine, type Runner } from '../shell/run.mts'
 
 /** `helm version --short` prints e.g. "v3.19.0+g3d8990f". */
 export async function helmVersion(r: Runner, step = 'helm'): Promise<string | undefined> {

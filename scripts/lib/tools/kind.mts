@@ -1,6 +1,6 @@
 // kind CLI adapter. Only this file runs `kind`.
 
-import type { Runner } from '../run.mts'
+import type { Runner } from '../shell/run.mts'
 
 /** `kind version` prints e.g. "kind v0.30.0 go1.24.6 linux/amd64"; undefined when kind is missing. */
 export async function kindVersion(r: Runner, step = 'kind'): Promise<string | undefined> {

@@ -4,8 +4,8 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { EXIT, StepError } from '../errors.mts'
-import { lastLine, type Runner, type RunResult, type Started } from '../run.mts'
+import { EXIT, StepError } from '../shell/errors.mts'
+import { lastLine, type Runner, type RunResult, type Started } from '../shell/run.mts'
 import { originWrapper } from '../validate/origin.mts'
 
 export async function kubectlClientVersion(r: Runner, step = 'kubectl'): Promise<string | undefined> {
@@ -41,7 +41,7 @@ export interface PortForwardArgs {
   step: string
 }
 
-/** Long-running `kubectl port-forward` bound to 127.0.0.1 only; the caller owns its lifecycle (lib/portforward.mts). */
+/** Long-running `kubectl port-forward` bound to 127.0.0.1 only; the caller owns its lifecycle (lib/forward/portforward.mts). */
 export function kubectlPortForward(r: Runner, a: PortForwardArgs): Started {
   return r.start('kubectl', ['--context', a.context, '-n', a.namespace, 'port-forward', '--address', '127.0.0.1', a.resource, `${a.localPort}:${a.remotePort}`], { step: a.step })
 }

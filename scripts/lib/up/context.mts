@@ -1,8 +1,8 @@
 // Small accessors the up/sync/status phases share: which kube context, which host ports.
 
-import type { Config } from '../config.mts'
-import type { PlatformState } from '../state.mts'
-import { portsOf } from './cluster-observe.mts'
+import type { Config } from '../shell/config.mts'
+import type { PlatformState } from '../shell/state.mts'
+import { portsOf } from '../cluster/observe.mts'
 import type { UpContext } from './types.mts'
 
 export { portsOf }

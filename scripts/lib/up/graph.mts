@@ -1,7 +1,7 @@
 // Runs phases as a dependency graph: each starts as soon as its needs are done, independent ones run
 // concurrently. The same structure gives --dry-run's plan, the progress display and the timing report.
 
-import { EXIT, StepError } from '../errors.mts'
+import { EXIT, StepError } from '../shell/errors.mts'
 import type { Phase, UpContext } from './types.mts'
 
 export type PhaseStatus = 'ok' | 'failed' | 'skipped' | 'not-run'

@@ -1,7 +1,7 @@
 // Where to reach what up built, for the closing summary, `status` and the --json report. Pure.
 
 import path from 'node:path'
-import type { Config, Environment } from '../config.mts'
+import type { Config, Environment } from '../shell/config.mts'
 import { grafanaPasswordFile, GRAFANA_USER } from '../secrets/grafana.mts'
 
 export interface Endpoints {

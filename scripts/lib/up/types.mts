@@ -1,8 +1,8 @@
 // What the phases of up (and down/status) share. Each phase reads what earlier phases put in `facts`.
 
-import type { Context, FlagValues } from '../cli.mts'
-import type { PlatformState } from '../state.mts'
-import type { StepHandle } from '../ui.mts'
+import type { Context, FlagValues } from '../shell/cli.mts'
+import type { PlatformState } from '../shell/state.mts'
+import type { StepHandle } from '../shell/ui.mts'
 
 export interface UpFlags extends FlagValues {
   yes: boolean

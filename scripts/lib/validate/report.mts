@@ -1,7 +1,7 @@
 // Rendering a validate result: problems grouped by source file for people, one JSON document for machines.
 
-import { paint } from '../color.mts'
-import { formatMs } from '../ui.mts'
+import { paint } from '../shell/color.mts'
+import { formatMs } from '../shell/ui.mts'
 import { formatObject, type Problem } from './types.mts'
 import type { ValidateResult } from './run.mts'
 

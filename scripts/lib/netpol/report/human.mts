@@ -1,7 +1,7 @@
 // The default, human-readable report: truth tables, mismatches with the policies behind them,
 // assertion results and a one-line summary.
 
-import { paint } from '../../color.mts'
+import { paint } from '../../shell/color.mts'
 import { MATRIX_LEGEND, renderMatrices } from './matrix.mts'
 import { cellLabel, isMismatch, summarize, type NetpolReport, type ReportCell } from './types.mts'
 

@@ -3,7 +3,7 @@
 // The diff table marks `A` (allowed, but denied was expected: a hole) and `D` (denied, but allowed was
 // expected); `?` = not observed. Long names become column numbers with a key, so tables stay narrow.
 
-import { paint } from '../../color.mts'
+import { paint } from '../../shell/color.mts'
 import type { NetpolReport, ReportCell } from './types.mts'
 
 export type MatrixKind = 'expected' | 'observed' | 'diff'

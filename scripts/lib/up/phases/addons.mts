@@ -3,12 +3,12 @@
 //  2. the Secret monitoring/grafana-admin (password from GRAFANA_ADMIN_PASSWORD or generated once, 0600 file);
 //  3. Helm releases with `helm upgrade --install --wait`: metrics-server before Flux (the HPAs need metrics
 //     from the start), every add-on in FLUX_MODE=none, plus any named with --helm. Chart, version and values
-//     come from the same files Flux uses (scripts/lib/addons.mts). Independent releases install in parallel.
+//     come from the same files Flux uses (scripts/lib/helm/addons.mts). Independent releases install in parallel.
 // Each part observes first and acts only on a difference.
 
 import fs from 'node:fs'
-import { chartArgs, namespaceFiles, readAddons, type Addon } from '../../addons.mts'
-import { EXIT, StepError } from '../../errors.mts'
+import { chartArgs, namespaceFiles, readAddons, type Addon } from '../../helm/addons.mts'
+import { EXIT, StepError } from '../../shell/errors.mts'
 import { parseDocs } from '../../flux/bootstrap.mts'
 import { addonsToInstall, decideRelease, desiredValues, inDependencyOrder } from '../../helm/plan.mts'
 import { GRAFANA_SECRET, GRAFANA_USER, grafanaSecretManifest, resolveGrafanaPassword, secretMatches, storePassword } from '../../secrets/grafana.mts'

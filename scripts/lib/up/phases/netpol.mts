@@ -4,7 +4,7 @@
 
 import fs from 'node:fs'
 import path from 'node:path'
-import { EXIT, StepError } from '../../errors.mts'
+import { EXIT, StepError } from '../../shell/errors.mts'
 import { DEFAULT_ASSERTIONS_FILE, loadAssertionsFile, runProbes, summarize } from '../../netpol/index.mts'
 import { kubeContext } from '../context.mts'
 import type { Phase } from '../types.mts'

@@ -1,11 +1,11 @@
 // ports: decide every host port the platform binds before anything is created (see port-plan.mts for the
 // rules), say in one line when one differs from its configured value, and remember the choice.
 
-import { planPorts } from '../../port-plan.mts'
-import { probePort } from '../../ports.mts'
-import { GATEWAY_HTTP_CONTAINER_PORT, GATEWAY_HTTPS_CONTAINER_PORT } from '../../kind-config.mts'
-import { REGISTRY_CONTAINER_PORT, REGISTRY_LABEL_KEY, REGISTRY_LABEL_VALUE } from '../../registry-wiring.mts'
-import { mappedHostPort, observeClusterLayer, rememberPortPlan } from '../cluster-observe.mts'
+import { planPorts } from '../../cluster/port-plan.mts'
+import { probePort } from '../../shell/ports.mts'
+import { GATEWAY_HTTP_CONTAINER_PORT, GATEWAY_HTTPS_CONTAINER_PORT } from '../../cluster/kind-config.mts'
+import { REGISTRY_CONTAINER_PORT, REGISTRY_LABEL_KEY, REGISTRY_LABEL_VALUE } from '../../cluster/registry-wiring.mts'
+import { mappedHostPort, observeClusterLayer, rememberPortPlan } from '../../cluster/observe.mts'
 import { registryClash } from './registry.mts'
 import type { Phase } from '../types.mts'
 

@@ -2,10 +2,10 @@
 // warnings (low inotify limits, little memory or disk, kubectl skew) are printed so they are seen before the
 // cluster is created, when they still explain a failure. Host ports are left to the ports phase.
 
-import { loadVersions } from '../../config.mts'
+import { loadVersions } from '../../shell/config.mts'
 import { evaluateDoctor, type DoctorRow } from '../../doctor/evaluate.mts'
 import { observe } from '../../doctor/observe.mts'
-import { EXIT, StepError } from '../../errors.mts'
+import { EXIT, StepError } from '../../shell/errors.mts'
 import type { Phase } from '../types.mts'
 
 const KIND_ONLY = new Set(['docker', 'kind', 'kind networkpolicy'])

@@ -3,10 +3,10 @@
 // can make progress (its dependencies are Ready); a Stalled object fails at once. On failure the error names the
 // object(s) that hold everything up. FLUX_MODE=none: wait for the app rollouts instead.
 
-import { EXIT, StepError } from '../../errors.mts'
+import { EXIT, StepError } from '../../shell/errors.mts'
 import { assess, blockedBy, progressLine, rootCauses, shortId, tick, type Assessment, type Tracked } from '../../flux/readiness.mts'
 import { kubectlList, kubectlRolloutStatus } from '../../tools/kubectl.mts'
-import { formatMs } from '../../ui.mts'
+import { formatMs } from '../../shell/ui.mts'
 import { kubeContext } from '../context.mts'
 import type { Phase, UpContext } from '../types.mts'
 import { rememberAppNamespaces } from '../installed.mts'

@@ -2,10 +2,10 @@
 // when its port or image differ, reused otherwise. A same-name container without our label belongs to someone
 // else: reported, never touched.
 
-import { EXIT, StepError } from '../../errors.mts'
-import { decideRegistry, REGISTRY_CONTAINER_PORT, registryRunArgs, type RegistryObserved } from '../../registry-wiring.mts'
+import { EXIT, StepError } from '../../shell/errors.mts'
+import { decideRegistry, REGISTRY_CONTAINER_PORT, registryRunArgs, type RegistryObserved } from '../../cluster/registry-wiring.mts'
 import { removeContainer, runContainer, startContainer, type ContainerInfo } from '../../tools/docker.mts'
-import { observeClusterLayer, portsOf } from '../cluster-observe.mts'
+import { observeClusterLayer, portsOf } from '../../cluster/observe.mts'
 import type { Phase, UpContext } from '../types.mts'
 
 export function registryObserved(c: ContainerInfo | undefined): RegistryObserved | undefined {

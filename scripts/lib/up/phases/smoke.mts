@@ -2,7 +2,7 @@
 // error rate against FAIL_RATE, /metrics; Flux, HPA metrics, Grafana, Prometheus targets). Any failed check fails
 // up, naming the checks; `npx zx scripts/smoke.mts` prints the full report.
 
-import { EXIT, StepError } from '../../errors.mts'
+import { EXIT, StepError } from '../../shell/errors.mts'
 import { failedCases } from '../../reporters/model.mts'
 import { runSmoke } from '../../smoke/run.mts'
 import { kubeContext, portsOf } from '../context.mts'

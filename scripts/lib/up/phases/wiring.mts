@@ -3,12 +3,12 @@
 // the KEP-1755 ConfigMap tells tools where the registry is. Each part is read first and written only when it
 // differs, so a converged re-run changes nothing.
 
-import { EXIT, StepError } from '../../errors.mts'
-import { hostsToml, hostsTomlPath, registryHosts, registryHostingManifest, registryHostingMatches, REGISTRY_HOSTING } from '../../registry-wiring.mts'
+import { EXIT, StepError } from '../../shell/errors.mts'
+import { hostsToml, hostsTomlPath, registryHosts, registryHostingManifest, registryHostingMatches, REGISTRY_HOSTING } from '../../cluster/registry-wiring.mts'
 import { connectNetwork, inspectContainer, readContainerFiles, writeContainerFiles } from '../../tools/docker.mts'
 import { kindNodes } from '../../tools/kind.mts'
 import { getObject, kubectlApplyServerSide } from '../../tools/kubectl.mts'
-import { portsOf } from '../cluster-observe.mts'
+import { portsOf } from '../../cluster/observe.mts'
 import type { Phase } from '../types.mts'
 
 /** kind's network, or the one kind was told to use instead */

@@ -9,8 +9,8 @@
 // 3. The configured port, when free or ours.
 // 4. strict policy: fail, naming the key and the port. auto: the next free port in [port+1, port+span].
 
-import { EXIT, StepError } from './errors.mts'
-import type { PortProbe } from './ports.mts'
+import { EXIT, StepError } from '../shell/errors.mts'
+import type { PortProbe } from '../shell/ports.mts'
 
 export type PortKey = 'registry' | 'http' | 'https'
 export const PORT_KEYS: readonly PortKey[] = ['registry', 'http', 'https']

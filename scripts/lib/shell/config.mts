@@ -8,7 +8,7 @@ import YAML from 'yaml'
 import { EXIT, StepError } from './errors.mts'
 import { registerSecret } from './redact.mts'
 
-export const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..')
+export const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..', '..')
 
 export type Provider = 'kind' | 'existing'
 export type FluxMode = 'oci' | 'git' | 'none'

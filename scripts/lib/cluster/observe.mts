@@ -1,10 +1,10 @@
 // What the cluster-layer phases (ports, registry, cluster, wiring) observe about Docker and kind, looked up once
 // per run and shared: the ports phase needs the same facts as the registry and cluster phases after it.
 
-import type { PortPlan } from '../port-plan.mts'
+import type { PortPlan } from './port-plan.mts'
 import { inspectContainer, inspectContainers, type ContainerInfo } from '../tools/docker.mts'
 import { kindClusters, kindNodes } from '../tools/kind.mts'
-import type { UpContext } from './types.mts'
+import type { UpContext } from '../up/types.mts'
 
 export interface ClusterLayerObservation {
   /** the container named REGISTRY_NAME, ours or not */

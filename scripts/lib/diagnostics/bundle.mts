@@ -11,14 +11,14 @@
 
 import fs from 'node:fs'
 import path from 'node:path'
-import type { Config } from './config.mts'
-import { KEYS } from './config.mts'
-import { isStepError } from './errors.mts'
-import { redact } from './redact.mts'
-import type { Runner } from './run.mts'
-import { fluxGetAll } from './tools/flux.mts'
-import { helmList } from './tools/helm.mts'
-import { kubectlList, kubectlRead } from './tools/kubectl.mts'
+import type { Config } from '../shell/config.mts'
+import { KEYS } from '../shell/config.mts'
+import { isStepError } from '../shell/errors.mts'
+import { redact } from '../shell/redact.mts'
+import type { Runner } from '../shell/run.mts'
+import { fluxGetAll } from '../tools/flux.mts'
+import { helmList } from '../tools/helm.mts'
+import { kubectlList, kubectlRead } from '../tools/kubectl.mts'
 
 const CONTROLLERS = ['source-controller', 'kustomize-controller', 'helm-controller', 'notification-controller']
 const FLUX_OBJECTS = 'kustomizations.kustomize.toolkit.fluxcd.io,helmreleases.helm.toolkit.fluxcd.io,ocirepositories.source.toolkit.fluxcd.io,gitrepositories.source.toolkit.fluxcd.io,helmrepositories.source.toolkit.fluxcd.io,helmcharts.source.toolkit.fluxcd.io'

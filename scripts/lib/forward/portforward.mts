@@ -3,10 +3,10 @@
 // and always stopped: by stop(), by the runner's killAll() on exit/Ctrl-C, and as a last resort by a
 // process 'exit' hook. Start is retried (a port taken in between, a pod not Running yet); nothing else is.
 
-import { EXIT, StepError } from './errors.mts'
-import { canConnect, freePort } from './ports.mts'
-import type { Runner, Started } from './run.mts'
-import { kubectlPortForward } from './tools/kubectl.mts'
+import { EXIT, StepError } from '../shell/errors.mts'
+import { canConnect, freePort } from '../shell/ports.mts'
+import type { Runner, Started } from '../shell/run.mts'
+import { kubectlPortForward } from '../tools/kubectl.mts'
 
 export interface PortForwardSpec {
   context: string

@@ -5,7 +5,7 @@ import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import YAML from 'yaml'
-import { EXIT, StepError } from './errors.mts'
+import { EXIT, StepError } from '../shell/errors.mts'
 
 export const KIND_CONFIG_FILE = path.join('cluster', 'kind.yaml')
 /** the label the demo Deployment's required node affinity selects */

@@ -7,9 +7,9 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import YAML from 'yaml'
-import { EXIT, StepError } from './errors.mts'
-import { parseGoDuration } from './validate/duration.mts'
-import { configMapGenerators, kustomizationRefs, readKustomization } from './validate/kustomization-file.mts'
+import { EXIT, StepError } from '../shell/errors.mts'
+import { parseGoDuration } from '../validate/duration.mts'
+import { configMapGenerators, kustomizationRefs, readKustomization } from '../validate/kustomization-file.mts'
 
 export interface AddonRepo {
   /** https: a classic chart repository (index.yaml); oci: an OCI registry */
