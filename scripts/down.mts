@@ -7,6 +7,7 @@ import { runDown, type DownFlags } from './lib/down/teardown.mts'
 
 await runCommand<DownFlags>({
   name: 'down',
+  lock: true,
   summary: 'delete what up created: kind cluster, kube context, port-forwards, local state (the registry only if asked)',
   description: `
 On a terminal: shows what exists, lets you pick what to delete (the registry is kept by default: it is a cache
