@@ -90,6 +90,12 @@ test('a file where the state dir belongs, or below a file, is a config error', a
   }
 })
 
+test('a STATE_DIR starting with ~ (not expanded by the environment or .env) is refused with the full path to write', async () => {
+  const e = await failure('/repo/~/state', { configured: '~/state', home: '/home/ann' })
+  assert.match(e!.message, 'STATE_DIR="~/state" (/repo/~/state) starts with ~, which is not expanded here: write the full path (e.g. /home/ann/state)')
+  assert.is(e!.exitCode, 2)
+})
+
 test('git could not be asked: a warning, not a failure (down still removes only what the suite recorded)', async () => {
   const base = tempDir('statedir-warn-')
   try {

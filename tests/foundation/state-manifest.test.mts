@@ -51,6 +51,19 @@ test("someone's existing dir: the suite's files are recorded, the dir and the us
   }
 })
 
+test('a state dir that is a symlink to a directory works like the directory', () => {
+  const base = tempDir('manifest-link-')
+  try {
+    fs.mkdirSync(path.join(base, 'target'))
+    fs.symlinkSync(path.join(base, 'target'), path.join(base, 'state'))
+    writeState(path.join(base, 'state'), { version: 1 })
+    assert.equal(files(ownedState(path.join(base, 'state'))), ['state.json'])
+    assert.ok(fs.existsSync(path.join(base, 'target', 'state.json')))
+  } finally {
+    removeDir(base)
+  }
+})
+
 test('paths that would leave the state dir are refused', () => {
   const dir = tempDir('manifest-esc-')
   try {

@@ -103,7 +103,8 @@ export function renderHelp(spec: CommandSpec<any>): string {
   lines.push('', 'Flags:', ...rows.map(([l, r]) => `  ${l.padEnd(width)}  ${r}`))
   if (spec.examples?.length) lines.push('', 'Examples:', ...spec.examples.map((e) => `  ${e}`))
   lines.push('', 'Configuration: environment > .env > defaults; see .env.example. Exit codes: 0 ok, 1 check failed, 2 usage/config,',
-    '3 missing tool, 4 precondition (busy port, confirmation needed), 5 command failed, 6 timeout, 130 interrupted.')
+    '3 missing tool, 4 precondition (busy port, confirmation needed, another run holds the lock), 5 command failed, 6 timeout,',
+    '130 interrupted.')
   return `${lines.join('\n')}\n`
 }
 

@@ -190,6 +190,22 @@ function removeStale(stateDir: string, judged: LockInfo | 'garbage', probe: Proc
  * Creates the state dir (recorded as the suite's) when it does not exist yet.
  */
 export function acquireLock(stateDir: string, command: string, opts: AcquireOptions = {}): RunLock {
+  try {
+    return take(stateDir, command, opts)
+  } catch (e) {
+    if (e instanceof StepError) throw e
+    const err = e as NodeJS.ErrnoException
+    throw new StepError({
+      step: 'lock',
+      message: `cannot write the run lock in STATE_DIR ${stateDir}: ${err.message}`,
+      hint: 'make STATE_DIR a writable directory of its own (default .platform), or check the disk (full? read-only?)',
+      exitCode: EXIT.usage,
+      cause: e,
+    })
+  }
+}
+
+function take(stateDir: string, command: string, opts: AcquireOptions): RunLock {
   const probe = opts.probe ?? localProbe()
   const file = path.join(stateDir, LOCK_FILE)
   // a missing dir is created (and recorded as the suite's); an existing one gets no journal just for the lock:

@@ -94,7 +94,7 @@ function looksLikeOldStateDir(stateDir: string): boolean {
  */
 export function ensureStateDir(stateDir: string): void {
   const existed = fs.existsSync(stateDir)
-  if (existed && !isDir(stateDir)) throw Object.assign(new Error(`${stateDir} is not a directory`), { code: 'ENOTDIR' })
+  if (existed && !isDirFollow(stateDir)) throw Object.assign(new Error(`${stateDir} is not a directory`), { code: 'ENOTDIR' })
   if (!existed) fs.mkdirSync(stateDir, { recursive: true })
   const journal = path.join(stateDir, MANIFEST_FILE)
   if (fs.existsSync(journal)) return
@@ -150,6 +150,8 @@ export interface OwnedState {
 
 const isFile = (p: string) => { try { return fs.lstatSync(p).isFile() } catch { return false } }
 const isDir = (p: string) => { try { return fs.lstatSync(p).isDirectory() } catch { return false } }
+/** the state dir itself may be a symlink to a directory (inside it, symlinks are never followed) */
+const isDirFollow = (p: string) => { try { return fs.statSync(p).isDirectory() } catch { return false } }
 const list = (p: string) => { try { return fs.readdirSync(p).sort() } catch { return [] } }
 
 function pidAlive(pid: number): boolean {
@@ -194,7 +196,7 @@ export const MACHINERY: ReadonlySet<string> = new Set([MANIFEST_FILE, 'run.lock'
 
 /** What down may remove in the state dir: exactly what the suite wrote, and what it did not (to say so). */
 export function ownedState(stateDir: string, opts: { legacyDirName?: (dir: string) => boolean } = {}): OwnedState {
-  if (!isDir(stateDir)) return { source: 'none', files: [], dirs: [], foreign: [] }
+  if (!isDirFollow(stateDir)) return { source: 'none', files: [], dirs: [], foreign: [] }
   const m = readManifest(stateDir)
   const keep = new Map<string, boolean>()
   const dirs = new Set<string>()
@@ -215,7 +217,7 @@ export function ownedState(stateDir: string, opts: { legacyDirName?: (dir: strin
   for (const d of ['.', ...[...dirs].filter((d) => d !== '.')]) {
     for (const t of byConstruction(stateDir, d, recorded)) if (!files.some((f) => f.path === t)) files.push({ path: t, keep: false })
   }
-  const existingDirs = [...dirs].filter((d) => isDir(path.join(stateDir, d)))
+  const existingDirs = [...dirs].filter((d) => (d === '.' ? isDirFollow(stateDir) : isDir(path.join(stateDir, d))))
   // deepest first, so rmdir can go bottom-up
   existingDirs.sort((a, b) => (b === '.' ? -1 : a === '.' ? 1 : b.split('/').length - a.split('/').length || a.localeCompare(b)))
   const ours = new Set([...files.map((f) => f.path), ...existingDirs])

@@ -90,6 +90,8 @@ export async function checkStateDir(c: StateDirCheck): Promise<void> {
   const real = resolveReal(c.dir)
   const shown = `STATE_DIR=${JSON.stringify(c.configured)}${c.configured !== real ? ` (${real})` : ''}`
   const fail = (what: string) => { throw new StepError({ step: 'config', message: `${shown} ${what}`, hint: HINT, exitCode: EXIT.usage }) }
+  // dotenv and the environment do not expand ~: "~/state" would be a directory named "~" in the repository
+  if (/^~(\/|$)/.test(c.configured)) fail(`starts with ~, which is not expanded here: write the full path (e.g. ${path.join(c.home, c.configured.slice(2) || '.platform')})`)
   const problem = stateDirProblem(real, resolveReal(c.root), resolveReal(c.home))
   if (problem) fail(problem)
   const near = nearestExisting(real)
