@@ -151,4 +151,21 @@ test('removeIfEmpty: a dir the suite created and left empty goes; one with anyth
   }
 })
 
+test('phases running concurrently share one state object: every save keeps the fields the others set', async () => {
+  const dir = tempDir('manifest-phases-')
+  try {
+    // as up does it: one in-memory PlatformState, saveState writes it whole (never a stale copy read from disk)
+    const state: Parameters<typeof writeState>[1] = { version: 1 }
+    const save = () => writeState(dir, state)
+    const tick = () => new Promise((r) => setImmediate(r))
+    const registry = async () => { await tick(); state.registry = { name: 'kind-registry', image: 'registry:3', port: 5001, createdByUs: true }; save(); await tick(); save() }
+    const cluster = async () => { state.network = { name: 'kind', createdByUs: true }; save(); await tick(); state.cluster = { name: 'platform', context: 'kind-platform', createdByUs: true }; save() }
+    await Promise.all([registry(), cluster(), registry()])
+    const onDisk = JSON.parse(fs.readFileSync(path.join(dir, 'state.json'), 'utf8'))
+    assert.ok(onDisk.registry && onDisk.cluster && onDisk.network, JSON.stringify(onDisk))
+  } finally {
+    removeDir(dir)
+  }
+})
+
 test.run()
