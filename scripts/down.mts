@@ -7,6 +7,7 @@ import { runDown, type DownFlags } from './lib/down/teardown.mts'
 
 await runCommand<DownFlags>({
   name: 'down',
+  lock: true,
   summary: 'delete what up created: kind cluster, kube context, port-forwards, local state (the registry only if asked)',
   description: `
 On a terminal: shows what exists, lets you pick what to delete (the registry is kept by default: it is a cache
@@ -15,10 +16,12 @@ Without a terminal (CI, pipes): needs --yes. Idempotent: parts already gone coun
 checks that nothing it deleted is still there and exits 1 listing any leftovers.
 Safety: deletes only the kind cluster named exactly CLUSTER_NAME and a registry container carrying the label
 dev.platform.role=registry; every kubectl call names --context kind-<CLUSTER_NAME> (your current context is
-never used or changed). With PLATFORM_PROVIDER=existing it removes only what up recorded installing there.`,
+never used or changed). With PLATFORM_PROVIDER=existing it removes only what up recorded installing there.
+Local files: only those the suite recorded writing into STATE_DIR (manifest.jsonl), one by one, then the
+directories it created if they are empty; anything else there stays. --all also removes files kept on purpose.`,
   flags: {
     yes: { type: 'boolean', alias: 'y', description: 'no prompts: delete what up created (keeps the registry); required without a TTY' },
-    all: { type: 'boolean', description: 'delete the registry (and its cached images) too' },
+    all: { type: 'boolean', description: 'delete the registry (and its cached images) and the local files kept on purpose too' },
     'delete-registry': { type: 'boolean', description: 'same as --all: also delete the registry container and its data' },
   },
   examples: [

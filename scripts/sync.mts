@@ -94,6 +94,7 @@ function report(ctx: UpContext, r: SyncResult): void {
 
 await runCommand<SyncFlags>({
   name: 'sync',
+  lock: true,
   summary: 'push what changed (demo image, GitOps files) to the running platform, reconcile and wait',
   description: `
 Run after editing the app (apps/demo/src) or any manifest. Only what changed moves: the image is rebuilt when its

@@ -10,7 +10,7 @@ import { assertFluxModeSupported } from './lib/up/phases/flux.mts'
 import { PHASES } from './lib/up/phases.mts'
 import { endpoints, summaryLines } from './lib/up/summary.mts'
 import type { UpContext, UpFlags } from './lib/up/types.mts'
-import { readState, writeFileAtomic, writeState } from './lib/shell/state.mts'
+import { readState, writeState, writeStateFile } from './lib/shell/state.mts'
 import { formatMs, renderTable } from './lib/shell/ui.mts'
 
 // The table is an overview; the full failure is the last line printed.
@@ -18,6 +18,7 @@ const clip = (s: string, n = 100) => (s.length > n ? `${s.slice(0, n - 1)}…` :
 
 await runCommand<UpFlags>({
   name: 'up',
+  lock: true,
   summary: 'create or converge the local platform (cluster, registry, Flux, add-ons, demo app) and verify it',
   description: `
 Idempotent: every phase first observes what exists and acts only on the difference, so a second run on a
@@ -74,8 +75,7 @@ On failure a diagnostics bundle (Flux objects, events, controller and failing po
       report.totalMs = Date.now() - t0
     }
     if (!ctx.dryRun) {
-      const file = path.join(ctx.stateDir, 'last-run.json')
-      writeFileAtomic(file, `${JSON.stringify(report, null, 2)}\n`)
+      const file = writeStateFile(ctx.stateDir, 'last-run.json', `${JSON.stringify(report, null, 2)}\n`)
       ctx.state.lastRun = { command: 'up', at: String(report.startedAt), ok: !error, reportFile: file }
       ctx.saveState()
     }

@@ -54,4 +54,22 @@ test('kind create cluster failing cleanly (kind removed its nodes): no delete ne
   }
 })
 
+test('kind create refused because the nodes already exist (another run made them meanwhile): that cluster is never deleted', async () => {
+  const w = await world()
+  try {
+    // passthrough: the cluster appears (made by "someone else" between our look and our create), and our kind
+    // answers as kind does when nodes of that name exist
+    w.inject({ tool: 'kind', match: ['create', 'cluster'], exitCode: 1, passthrough: true, stderr: 'ERROR: failed to create cluster: node(s) already exist for a cluster with the name "platform"\n' })
+    const r = await up(w)
+    assert.is(r.code, 5, r.stderr)
+    assert.match(r.stderr, 'node(s) already exist for a cluster with the name')
+    assert.match(r.stderr, 'was created by someone else meanwhile')
+    assert.not.ok(mutatingLines(w.calls()).some((l) => l.startsWith('kind delete')), mutatingLines(w.calls()).join('\n'))
+    assert.ok(Object.keys(w.state().docker.containers).includes('platform-control-plane'), 'the other run\'s cluster is still there')
+    assert.is(platformState(w).cluster, undefined, 'and it is not claimed as ours')
+  } finally {
+    w.cleanup()
+  }
+})
+
 test.run()

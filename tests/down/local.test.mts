@@ -1,39 +1,32 @@
-// The local side of down: which state dir may go whole, where the password file is, forwards.json and pids.
+// The local side of down: where the password file is, forwards.json and pids. (What down may remove in the state
+// dir is the journal's business: tests/foundation/state-manifest.test.mts.)
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { dropForwards, looksLikePortForward, observeForwards, processInfo, readForwards, recordForward, stopProcess } from '../../scripts/lib/down/forwards.mts'
-import { credentialsFile, isRemovableStateDir, observeLocal } from '../../scripts/lib/down/local.mts'
+import { credentialsFile, observeLocal } from '../../scripts/lib/down/local.mts'
 import { createRunner } from '../../scripts/lib/shell/run.mts'
 import { removeDir, tempDir } from '../helpers/tmp.mts'
 import { alive, fakePortForward, unrelatedProcess } from './world.mts'
 
 const runner = createRunner({ log: () => {} })
 
-test('the state dir is removed whole only when it is plainly ours', () => {
-  const home = '/home/ann'
-  const repo = '/home/ann/src/platform-suite'
-  assert.ok(isRemovableStateDir(`${repo}/.platform`, repo, home))
-  assert.ok(isRemovableStateDir('/tmp/x/platform-state', repo, home))
-  assert.ok(isRemovableStateDir('/home/ann/.platform-work', repo, home))
-  for (const bad of ['/', home, repo, '/home', '/home/ann/src', '/home/ann/projects', '/tmp/x/state']) {
-    assert.not.ok(isRemovableStateDir(bad, repo, home), bad)
-  }
-})
-
-test('the password file counts only inside the state dir, whatever state.json says', () => {
+test('the password file counts only inside the state dir and when the suite wrote it, whatever state.json says', () => {
   const dir = tempDir('down-local-')
   try {
     const state = path.join(dir, '.platform')
     fs.mkdirSync(state)
     fs.writeFileSync(path.join(state, 'grafana-admin-password'), 'x')
     assert.is(credentialsFile(state, dir, { version: 1 }, ['grafana-admin-password']), path.join(state, 'grafana-admin-password'))
-    assert.is(credentialsFile(state, dir, { version: 1, grafana: { secretFile: 'grafana-admin-password' } }, []), path.join(state, 'grafana-admin-password'))
-    assert.is(credentialsFile(state, dir, { version: 1, grafana: { secretFile: '.platform/grafana-admin-password' } }, []), path.join(state, 'grafana-admin-password'))
-    assert.is(credentialsFile(state, dir, { version: 1, grafana: { secretFile: '/etc/passwd' } }, []), undefined)
-    assert.is(credentialsFile(state, dir, { version: 1, grafana: { secretFile: '../../etc/passwd' } }, []), undefined)
+    const owned = ['grafana-admin-password']
+    assert.is(credentialsFile(state, dir, { version: 1, grafana: { secretFile: 'grafana-admin-password' } }, owned), path.join(state, 'grafana-admin-password'))
+    assert.is(credentialsFile(state, dir, { version: 1, grafana: { secretFile: '.platform/grafana-admin-password' } }, owned), path.join(state, 'grafana-admin-password'))
+    assert.is(credentialsFile(state, dir, { version: 1, grafana: { secretFile: '/etc/passwd' } }, owned), undefined)
+    assert.is(credentialsFile(state, dir, { version: 1, grafana: { secretFile: '../../etc/passwd' } }, owned), undefined)
+    // a file of that name the suite did not write is someone else's
+    assert.is(credentialsFile(state, dir, { version: 1, grafana: { secretFile: 'grafana-admin-password' } }, []), undefined)
   } finally {
     removeDir(dir)
   }

@@ -4,9 +4,13 @@ import * as assert from 'uvu/assert'
 import { defaultChoices, describeAction, findLeftovers, listItems, networkRemovable, planTeardown } from '../../scripts/lib/down/plan.mts'
 import { recordInstalled } from '../../scripts/lib/down/installed.mts'
 import type { Action, Observed } from '../../scripts/lib/down/types.mts'
+import type { OwnedState } from '../../scripts/lib/shell/manifest.mts'
 import type { PlatformState } from '../../scripts/lib/shell/state.mts'
 
 const DIR = '/repo/.platform'
+/** a state dir the suite created, holding only these files it recorded writing */
+const owned = (files: string[], more: Partial<OwnedState> = {}): OwnedState => ({ source: 'manifest', files: files.map((f) => ({ path: f, keep: false })), dirs: ['.'], foreign: [], ...more })
+const NONE: OwnedState = { source: 'none', files: [], dirs: [], foreign: [] }
 
 function world(change: (o: Observed) => void = () => {}): Observed {
   const o: Observed = {
@@ -24,8 +28,7 @@ function world(change: (o: Observed) => void = () => {}): Observed {
     local: {
       stateDir: DIR,
       stateExists: true,
-      stateEntries: ['forwards.json', 'grafana-admin-password', 'kind-config.yaml', 'state.json'],
-      dirRemovable: true,
+      owned: owned(['forwards.json', 'grafana-admin-password', 'kind-config.yaml', 'state.json']),
       credentials: { file: `${DIR}/grafana-admin-password`, exists: true },
       forwards: [{ pid: 4242, what: 'grafana 127.0.0.1:3000', live: true, ours: true }],
     },
@@ -46,7 +49,8 @@ test('--yes deletes forwards, cluster, credentials and state, and keeps the regi
   // the kept registry leaves the network up created, so it can go (and the next up sees it appear again)
   assert.equal(plan.actions.find((a) => a.kind === 'disconnect-registry'), { kind: 'disconnect-registry', item: 'cluster', name: 'kind-registry', network: 'kind' })
   const state = plan.actions.find((a) => a.kind === 'delete-state')
-  assert.equal(state, { kind: 'delete-state', item: 'state', dir: DIR, whole: true, remove: [] })
+  // exactly the files the suite wrote (the password file has its own action), then the dir it created
+  assert.equal(state, { kind: 'delete-state', item: 'state', dir: DIR, files: ['forwards.json', 'kind-config.yaml', 'state.json'], dirs: ['.'] })
 })
 
 test('--all also deletes the registry, and then the network up created (nobody else on it)', () => {
@@ -92,7 +96,7 @@ test('everything already gone: no actions, and the parts count as absent (remove
     w.kind!.nodes = []
     w.kind!.registry = { name: 'kind-registry', status: 'absent', volumes: [], networks: [] }
     w.kind!.network = { name: 'kind', exists: false, createdByUs: true, members: [] }
-    w.local = { stateDir: DIR, stateExists: false, stateEntries: [], dirRemovable: true, forwards: [] }
+    w.local = { stateDir: DIR, stateExists: false, owned: NONE, forwards: [] }
   })
   const plan = yes(o, { deleteRegistry: true })
   assert.equal(plan.actions, [])
@@ -119,8 +123,8 @@ test('choosing only some items deletes only those; kept local state forgets what
 
   const onlyState = planTeardown(o, { selected: ['state'] })
   const del = onlyState.actions.find((a) => a.kind === 'delete-state') as Extract<Action, { kind: 'delete-state' }>
-  // the kept password file survives: not the whole dir, everything else in it
-  assert.equal(del, { kind: 'delete-state', item: 'state', dir: DIR, whole: false, remove: ['forwards.json', 'kind-config.yaml', 'state.json'] })
+  // the kept password file survives (it keeps the dir too: rmdir only removes an empty one)
+  assert.equal(del, { kind: 'delete-state', item: 'state', dir: DIR, files: ['forwards.json', 'kind-config.yaml', 'state.json'], dirs: ['.'] })
   assert.not.ok(onlyState.actions.some((a) => a.kind === 'delete-cluster' || a.kind === 'stop-forward'))
 })
 
@@ -143,13 +147,30 @@ test('port-forwards: only live ones whose command is still a port-forward are st
   assert.equal(upd.dropForwards.sort(), [11, 12])
 })
 
-test('a state dir that is not plainly ours: only the files down knows are removed', () => {
-  const o = world((w) => { w.local.dirRemovable = false; w.local.stateEntries = ['Documents', 'grafana-admin-password', 'state.json', 'last-run.json'] })
+test('a state dir the suite did not create: only the files it wrote go, the rest and the dir stay, and it says so', () => {
+  const o = world((w) => { w.local.owned = owned(['grafana-admin-password', 'last-run.json', 'state.json'], { dirs: [], foreign: ['Documents', 'notes.txt'] }) })
   const items = listItems(o)
   assert.not.match(items.find((i) => i.id === 'state')!.detail, 'Documents')
-  const del = yes(o).actions.find((a) => a.kind === 'delete-state') as Extract<Action, { kind: 'delete-state' }>
-  assert.equal(del.whole, false)
-  assert.equal(del.remove, ['state.json', 'last-run.json'])
+  const plan = yes(o)
+  const del = plan.actions.find((a) => a.kind === 'delete-state') as Extract<Action, { kind: 'delete-state' }>
+  assert.equal(del.files, ['last-run.json', 'state.json'])
+  assert.equal(del.dirs, [])
+  assert.ok(plan.notes.some((n) => n.includes('files the suite did not write, left alone: Documents, notes.txt')), plan.notes.join('\n'))
+  assert.ok(plan.notes.some((n) => n.includes('itself is kept: the suite did not create it')))
+  assert.match(describeAction(del), 'delete last-run.json, state.json in /repo/.platform')
+})
+
+test('files recorded as kept (a local CA, caches) stay with a plain down and go with --all', () => {
+  const o = world((w) => { w.local.owned = owned(['state.json'], { files: [{ path: 'ca/ca.key', keep: true }, { path: 'state.json', keep: false }], dirs: ['ca', '.'] }) })
+  const plain = yes(o)
+  const del = plain.actions.find((a) => a.kind === 'delete-state') as Extract<Action, { kind: 'delete-state' }>
+  assert.equal(del.files, ['state.json'])
+  assert.equal(plain.entries.find((e) => e.item === 'kept')?.outcome, 'keep')
+  const all = yes(o, { deleteRegistry: true })
+  assert.equal((all.actions.find((a) => a.kind === 'delete-state') as Extract<Action, { kind: 'delete-state' }>).files, ['ca/ca.key', 'state.json'])
+  // only the kept files, chosen on their own: the state and its dirs stay
+  const onlyKept = planTeardown(o, { selected: ['kept'] }).actions.find((a) => a.kind === 'delete-state') as Extract<Action, { kind: 'delete-state' }>
+  assert.equal(onlyKept, { kind: 'delete-state', item: 'kept', dir: DIR, files: ['ca/ca.key'], dirs: [] })
 })
 
 test('existing-cluster mode: only what up recorded, system namespaces never, cluster and registry not at all', () => {
@@ -163,7 +184,7 @@ test('existing-cluster mode: only what up recorded, system namespaces never, clu
       helmReleases: [{ name: 'metrics-server', namespace: 'kube-system', present: true }, { name: 'gone', namespace: 'x', present: false }],
       namespaces: [{ name: 'demo-dev', present: true }, { name: 'kube-system', present: true }],
     },
-    local: { stateDir: DIR, stateExists: false, stateEntries: [], dirRemovable: true, forwards: [] },
+    local: { stateDir: DIR, stateExists: false, owned: NONE, forwards: [] },
   }
   const items = listItems(o, { deleteRegistry: true })
   assert.equal(items.map((i) => i.id), ['forwards', 'flux', 'helm:kube-system/metrics-server', 'helm:x/gone', 'namespace:demo-dev', 'state', 'credentials'])
@@ -183,7 +204,7 @@ test('leftovers: what was to go but is still there; kept things are not leftover
     w.kind!.nodes = []
     w.kind!.registry = { name: 'kind-registry', status: 'absent', volumes: [], networks: [] }
     w.kind!.network = { name: 'kind', exists: false, createdByUs: true, members: [] }
-    w.local = { stateDir: DIR, stateExists: false, stateEntries: [], dirRemovable: true, forwards: [] }
+    w.local = { stateDir: DIR, stateExists: false, owned: NONE, forwards: [] }
   })
   assert.equal(findLeftovers({ plan, before, after: gone, stillRunning: [] }), [])
   assert.equal(findLeftovers({ plan, before, after: before, stillRunning: [4242] }), [
@@ -192,7 +213,7 @@ test('leftovers: what was to go but is still there; kept things are not leftover
     'docker network kind (created by up, unused)',
     'kube context kind-platform',
     'registry container kind-registry',
-    'state dir /repo/.platform',
+    'local state in /repo/.platform: forwards.json, kind-config.yaml, state.json',
     'credentials file /repo/.platform/grafana-admin-password',
   ])
   const halfCluster = world((w) => { w.kind!.clusters = []; w.contexts = ['prod-eks']; w.kind!.network.members = [] })

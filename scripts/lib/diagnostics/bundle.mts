@@ -9,12 +9,12 @@
 //   logs/<ns>_<pod>.log  logs of pods that are not Ready (and their previous container when it restarted)
 //   logs/flux-system_<controller>.log  the Flux controllers' logs
 
-import fs from 'node:fs'
 import path from 'node:path'
 import type { Config } from '../shell/config.mts'
 import { KEYS } from '../shell/config.mts'
 import { isStepError } from '../shell/errors.mts'
 import { redact } from '../shell/redact.mts'
+import { writeStateFile } from '../shell/state.mts'
 import type { Runner } from '../shell/run.mts'
 import { fluxGetAll } from '../tools/flux.mts'
 import { helmList } from '../tools/helm.mts'
@@ -35,7 +35,8 @@ export interface DiagnosticsInput {
   now?: Date
 }
 
-export const diagnosticsDir = (stateDir: string, now = new Date()) => path.join(stateDir, 'diagnostics', now.toISOString().replace(/[:.]/g, '-'))
+const bundleName = (now: Date) => `diagnostics/${now.toISOString().replace(/[:.]/g, '-')}`
+export const diagnosticsDir = (stateDir: string, now = new Date()) => path.join(stateDir, bundleName(now))
 
 /** Non-secret configuration, key=value, for the summary. */
 export function configSummary(config: Config): string {
@@ -70,9 +71,12 @@ async function limited<T>(items: T[], n: number, fn: (t: T) => Promise<void>): P
 /** Write the bundle; returns its directory. Never throws for collection problems (they go into the files). */
 export async function writeDiagnostics(input: DiagnosticsInput): Promise<string> {
   const { runner: r, context } = input
-  const dir = diagnosticsDir(input.stateDir, input.now)
-  fs.mkdirSync(path.join(dir, 'logs'), { recursive: true })
-  const write = (name: string, text: string) => fs.writeFileSync(path.join(dir, name), redact(text.endsWith('\n') ? text : `${text}\n`))
+  const now = input.now ?? new Date()
+  const dir = diagnosticsDir(input.stateDir, now)
+  // every file goes through the state dir's journal, so down removes the bundle (and only the bundle)
+  const write = (name: string, text: string) => {
+    writeStateFile(input.stateDir, `${bundleName(now)}/${name.split(path.sep).join('/')}`, redact(text.endsWith('\n') ? text : `${text}\n`))
+  }
   const step = 'diagnostics'
 
   const e = input.error
@@ -80,7 +84,7 @@ export async function writeDiagnostics(input: DiagnosticsInput): Promise<string>
     ? [`step: ${e.step}`, `error: ${e.message}`, e.hint ? `hint: ${e.hint}` : '', e.command ? `command: ${e.command}` : '', e.details ? `\ndetails:\n${e.details}` : ''].filter(Boolean).join('\n')
     : `error: ${e instanceof Error ? e.stack ?? e.message : String(e)}`
   write('summary.txt', [
-    `written: ${(input.now ?? new Date()).toISOString()}`,
+    `written: ${now.toISOString()}`,
     `kube context: ${context}`,
     '',
     failure,

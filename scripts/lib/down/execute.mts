@@ -7,6 +7,7 @@ import path from 'node:path'
 import type { Config } from '../shell/config.mts'
 import { InterruptedError, isStepError } from '../shell/errors.mts'
 import type { Runner } from '../shell/run.mts'
+import { MANIFEST_FILE, ownedState } from '../shell/manifest.mts'
 import { readState, writeState } from '../shell/state.mts'
 import type { Ui } from '../shell/ui.mts'
 import { disconnectNetwork, inspectContainer, inspectNetwork, removeContainer, removeNetwork } from '../tools/docker.mts'
@@ -34,6 +35,8 @@ export interface ExecuteInput {
   ui: Ui
   config: Config
   signal: AbortSignal
+  /** release the run lock (it lives in the state dir), right before the state dir itself is removed */
+  releaseLock?: () => void
 }
 
 export interface ExecuteResult {
@@ -104,8 +107,19 @@ async function run(a: Action, i: ExecuteInput, stillRunning: number[]): Promise<
     }
     case 'delete-state': {
       if (!fs.existsSync(a.dir)) return { result: 'absent' }
-      if (a.whole) fs.rmSync(a.dir, { recursive: true, force: true })
-      else for (const e of a.remove) fs.rmSync(path.join(a.dir, e), { recursive: true, force: true })
+      // one file at a time, never recursive: only what the suite recorded writing
+      for (const f of a.files) fs.rmSync(path.join(a.dir, f), { force: true })
+      const left = ownedState(a.dir).files
+      if (!left.length) {
+        // nothing of ours is left: the journal goes, and our lock (it lives in the dir) before the dir itself
+        fs.rmSync(path.join(a.dir, MANIFEST_FILE), { force: true })
+        if (a.dirs.includes('.')) i.releaseLock?.()
+      }
+      for (const d of a.dirs) {
+        if (d === '.' && left.length) continue
+        // rmdir only removes an empty directory: whatever someone else put there keeps it
+        try { fs.rmdirSync(path.join(a.dir, d)) } catch { /* not empty, or gone */ }
+      }
       return { result: 'deleted' }
     }
     case 'update-state': {

@@ -6,7 +6,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import type { Runner } from '../shell/run.mts'
-import { writeFileAtomic } from '../shell/state.mts'
+import { removeStateFile, writeStateFile } from '../shell/state.mts'
 import { processCommand } from '../tools/ps.mts'
 import type { ObservedForward } from './types.mts'
 
@@ -43,9 +43,8 @@ export function readForwards(stateDir: string): ForwardRecord[] {
 }
 
 function writeRaw(stateDir: string, list: unknown[]): void {
-  const file = path.join(stateDir, FORWARDS_FILE)
-  if (list.length) writeFileAtomic(file, `${JSON.stringify(list, null, 2)}\n`)
-  else fs.rmSync(file, { force: true })
+  if (list.length) writeStateFile(stateDir, FORWARDS_FILE, `${JSON.stringify(list, null, 2)}\n`)
+  else removeStateFile(stateDir, FORWARDS_FILE)
 }
 
 /** For commands that leave a port-forward running: record it so `down` can stop it. */

@@ -1,9 +1,9 @@
-// The local part of what down observes: the state dir, the generated credentials file, recorded port-forwards.
-// File reads only (plus the pid checks in forwards.mts).
+// The local part of what down observes: what the suite wrote into the state dir (its journal, manifest.mts), the
+// generated credentials file, recorded port-forwards. File reads only (plus the pid checks in forwards.mts).
 
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
+import { ownedState } from '../shell/manifest.mts'
 import type { Runner } from '../shell/run.mts'
 import type { PlatformState } from '../shell/state.mts'
 import { observeForwards } from './forwards.mts'
@@ -14,38 +14,30 @@ const inside = (child: string, parent: string) => {
   return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel)
 }
 
-/**
- * May down remove this dir recursively? Never /, $HOME, the repo, or anything containing them; and only a dir
- * that is plainly ours: inside the repo (the default .platform/) or named for the platform (STATE_DIR=~/.platform-x).
- * Otherwise down removes only the files it knows it wrote.
- */
-export function isRemovableStateDir(dir: string, root: string, home: string = os.homedir()): boolean {
-  const d = path.resolve(dir)
-  for (const p of [path.parse(d).root, path.resolve(home), path.resolve(root)]) {
-    if (d === p || inside(p, d)) return false
-  }
-  return inside(d, path.resolve(root)) || /platform/i.test(path.basename(d))
-}
+const relOf = (stateDir: string, file: string) => path.relative(path.resolve(stateDir), path.resolve(file)).split(path.sep).join('/')
 
-/** The Grafana admin password file up generated, when it lies inside the state dir (anything else is not ours). */
-export function credentialsFile(stateDir: string, root: string, state: PlatformState, entries: string[]): string | undefined {
+/**
+ * The Grafana admin password file up generated: inside the state dir and written by the suite (`owned`: the
+ * relative paths it recorded). Anything else, whatever state.json says, is not ours.
+ */
+export function credentialsFile(stateDir: string, root: string, state: PlatformState, owned: string[]): string | undefined {
   const recorded = state.grafana?.secretFile
-  const candidates = recorded
+  const candidates = (recorded
     ? (path.isAbsolute(recorded) ? [recorded] : [path.resolve(stateDir, recorded), path.resolve(root, recorded)])
-    : entries.filter((e) => /^grafana/i.test(e)).map((e) => path.join(stateDir, e))
-  return candidates.map((c) => path.resolve(c)).find((c) => inside(c, path.resolve(stateDir)) && fs.existsSync(c))
-    ?? candidates.map((c) => path.resolve(c)).find((c) => inside(c, path.resolve(stateDir)))
+    : owned.filter((e) => /^grafana/i.test(e)).map((e) => path.join(stateDir, e))).map((c) => path.resolve(c))
+  // a file that is not there cannot be someone else's; one that is must be in the journal
+  const ours = (c: string) => inside(c, path.resolve(stateDir)) && (!fs.existsSync(c) || owned.includes(relOf(stateDir, c)))
+  return candidates.find((c) => ours(c) && fs.existsSync(c)) ?? candidates.find(ours)
 }
 
 export async function observeLocal(stateDir: string, root: string, state: PlatformState, runner: Runner): Promise<ObservedLocal> {
   const exists = fs.existsSync(stateDir) && fs.statSync(stateDir).isDirectory()
-  const entries = exists ? fs.readdirSync(stateDir).sort() : []
-  const file = exists ? credentialsFile(stateDir, root, state, entries) : undefined
+  const owned = ownedState(stateDir)
+  const file = exists ? credentialsFile(stateDir, root, state, owned.files.map((f) => f.path)) : undefined
   return {
     stateDir,
     stateExists: exists,
-    stateEntries: entries,
-    dirRemovable: isRemovableStateDir(stateDir, root),
+    owned,
     ...(file ? { credentials: { file, exists: fs.existsSync(file) } } : {}),
     forwards: exists ? await observeForwards(stateDir, runner) : [],
   }

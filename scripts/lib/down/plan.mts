@@ -7,11 +7,8 @@ import { REGISTRY_LABEL, REGISTRY_ROLE, type Action, type Choices, type Item, ty
 /** Namespaces down never deletes, whatever the state file says. */
 export const PROTECTED_NAMESPACES: ReadonlySet<string> = new Set(['default', 'kube-system', 'kube-public', 'kube-node-lease'])
 
-/** Files of the state dir that down knows are its own, removed even when the dir itself may not be. */
-export const KNOWN_STATE_FILES: readonly string[] = ['state.json', 'last-run.json', 'forwards.json']
-
 export interface ItemOptions {
-  /** --all / --delete-registry: the registry is selected by default too */
+  /** --all / --delete-registry: the registry, and the local files kept by a plain down, are selected too */
   deleteRegistry?: boolean
 }
 
@@ -20,19 +17,13 @@ const list = (names: string[], max = 4) => (names.length <= max ? names.join(', 
 function credentialsEntry(o: Observed): string | undefined {
   const c = o.local.credentials
   if (!c) return undefined
-  const rel = path.relative(o.local.stateDir, c.file)
-  return rel.split(path.sep)[0]
+  return path.relative(o.local.stateDir, c.file).split(path.sep).join('/')
 }
 
-/** State entries down may delete: all of them in a dir of its own, else only the files it knows it wrote. */
-function ownedStateEntries(o: Observed): string[] {
+/** Files the suite wrote in the state dir (the credentials file has an item of its own): kept ones or the rest. */
+function stateFiles(o: Observed, kept: boolean): string[] {
   const cred = credentialsEntry(o)
-  return o.local.stateEntries.filter((e) => o.local.dirRemovable || KNOWN_STATE_FILES.includes(e) || e === cred)
-}
-
-function stateEntriesWithoutCredentials(o: Observed): string[] {
-  const cred = credentialsEntry(o)
-  return ownedStateEntries(o).filter((e) => e !== cred)
+  return o.local.owned.files.filter((f) => f.keep === kept && f.path !== cred).map((f) => f.path)
 }
 
 /**
@@ -113,16 +104,30 @@ export function listItems(o: Observed, opts: ItemOptions = {}): Item[] {
     }
   }
 
-  const rest = stateEntriesWithoutCredentials(o)
+  const rest = stateFiles(o, false)
+  // (a dir the suite created that holds nothing any more is removed when the run lock is released)
+  const stateThere = o.local.stateExists && rest.length > 0
   items.push({
     id: 'state',
     title: 'local state',
-    detail: o.local.stateExists && rest.length ? `${o.local.stateDir} (${list(rest)})` : 'none',
+    detail: stateThere ? `${o.local.stateDir} (${list(rest)})` : 'none',
     hint: path.basename(o.local.stateDir),
-    exists: o.local.stateExists && rest.length > 0,
+    exists: stateThere,
     byDefault: true,
-    choosable: o.local.stateExists && rest.length > 0,
+    choosable: stateThere,
   })
+  const kept = stateFiles(o, true)
+  if (kept.length) {
+    items.push({
+      id: 'kept',
+      title: 'kept local files',
+      detail: `${list(kept)} in ${o.local.stateDir} (kept by a plain down; --all deletes them)`,
+      hint: 'kept by default (--all deletes them)',
+      exists: true,
+      byDefault: Boolean(opts.deleteRegistry),
+      choosable: true,
+    })
+  }
   const c = o.local.credentials
   items.push({
     id: 'credentials',
@@ -212,14 +217,15 @@ export function planTeardown(o: Observed, choices: Choices): Plan {
   const dropCredentials = has('credentials') && Boolean(c?.exists)
   if (dropCredentials && c) actions.push({ kind: 'delete-credentials', item: 'credentials', file: c.file })
 
-  if (has('state') && exists('state')) {
-    const cred = credentialsEntry(o)
-    const keepCredentials = Boolean(c?.exists && !has('credentials') && cred)
-    const whole = o.local.dirRemovable && !keepCredentials
-    // the credentials file has its own action; here only what is left of the dir
-    const remove = whole ? [] : ownedStateEntries(o).filter((e) => e !== cred)
-    actions.push({ kind: 'delete-state', item: 'state', dir: o.local.stateDir, whole, remove })
-  } else if (o.local.stateExists) {
+  const dropState = has('state') && exists('state')
+  const dropKept = has('kept') && exists('kept')
+  if (dropState || dropKept) {
+    // exactly the files the suite recorded writing (the credentials file has its own action)
+    const files = [...(dropState ? stateFiles(o, false) : []), ...(dropKept ? stateFiles(o, true) : [])].sort()
+    actions.push({ kind: 'delete-state', item: dropState ? 'state' : 'kept', dir: o.local.stateDir, files, dirs: dropState ? o.local.owned.dirs : [] })
+    if (dropState) notes.push(...stateDirNotes(o))
+  }
+  if (!dropState && o.local.stateExists) {
     const forget: StateSection[] = []
     const removed = (kind: Action['kind']) => actions.some((a) => a.kind === kind)
     if (has('cluster') && o.kind) forget.push('cluster', 'installed')
@@ -239,6 +245,16 @@ export function planTeardown(o: Observed, choices: Choices): Plan {
   return { actions, entries, notes }
 }
 
+/** Why the state dir (or part of it) stays after down: never a reason to delete more. */
+function stateDirNotes(o: Observed): string[] {
+  const l = o.local
+  const notes: string[] = []
+  if (l.owned.source === 'legacy') notes.push(`${l.stateDir} has no record of what the suite wrote (an older version made it): only the files that version is known to write are deleted`)
+  if (l.owned.foreign.length) notes.push(`${l.stateDir} holds files the suite did not write, left alone: ${list(l.owned.foreign)}`)
+  if (!l.owned.dirs.includes('.')) notes.push(`${l.stateDir} itself is kept: the suite did not create it`)
+  return notes
+}
+
 /** A one-line description of an action, for the plan, --dry-run and the progress display. */
 export function describeAction(a: Action): string {
   switch (a.kind) {
@@ -253,7 +269,7 @@ export function describeAction(a: Action): string {
     case 'disconnect-registry': return `disconnect the kept registry ${a.name} from the ${a.network} network (up reconnects it)`
     case 'delete-network': return `remove docker network ${a.name} (created by up, now unused)`
     case 'delete-credentials': return `delete ${a.file}`
-    case 'delete-state': return a.whole ? `delete ${a.dir}` : `delete ${list(a.remove)} in ${a.dir}`
+    case 'delete-state': return `delete ${list(a.files)} in ${a.dir}${a.dirs.includes('.') ? ', then the dir itself if nothing else is in it' : ''}`
     case 'update-state': return `update ${path.join(a.dir, 'state.json')} (forget ${[...a.forget, ...(a.dropForwards.length ? ['finished port-forwards'] : [])].join(', ')})`
   }
 }
@@ -293,10 +309,12 @@ export function findLeftovers({ plan, before, after, stillRunning }: LeftoverInp
   }
 
   const del = did('delete-state')[0] as Extract<Action, { kind: 'delete-state' }> | undefined
-  if (del?.whole && after.local.stateExists) out.push(`state dir ${del.dir}`)
-  if (del && !del.whole) {
-    const left = after.local.stateEntries.filter((e) => del.remove.includes(e))
+  if (del) {
+    const left = after.local.owned.files.map((f) => f.path).filter((f) => del.files.includes(f))
     if (left.length) out.push(`local state in ${del.dir}: ${list(left)}`)
+    // the dir was the suite's and nothing else is in it: it should be gone
+    const emptyOfOthers = !after.local.owned.foreign.length && !after.local.owned.files.length
+    if (del.dirs.includes('.') && after.local.stateExists && emptyOfOthers) out.push(`state dir ${del.dir}`)
   }
   if (did('delete-credentials').length && after.local.credentials?.exists) out.push(`credentials file ${after.local.credentials.file}`)
   return out

@@ -91,7 +91,7 @@ export async function runDown(ctx: Context<DownFlags>): Promise<number> {
   }
 
   if (!ask && !ctx.json) out(renderPlan(plan))
-  const result = await execute({ plan, runner: ctx.runner, ui: ctx.ui, config: ctx.config, signal: ctx.signal })
+  const result = await execute({ plan, runner: ctx.runner, ui: ctx.ui, config: ctx.config, signal: ctx.signal, releaseLock: ctx.lock?.release })
   // the state read before (not the deleted file) still says what up created, e.g. the kind network
   const after = await ctx.ui.step('checking that nothing is left over', () => observe({ ...input, again: true }))
   const leftovers = findLeftovers({ plan, before, after, stillRunning: result.stillRunning })

@@ -1,6 +1,8 @@
 // What `down` sees (Observed), what a person or the flags chose (Choices), and what it will do (Plan).
 // The planner between them is pure (plan.mts); observe.mts and execute.mts are the only parts with effects.
 
+import type { OwnedState } from '../shell/manifest.mts'
+
 export const REGISTRY_LABEL = 'dev.platform.role'
 export const REGISTRY_ROLE = 'registry'
 /** kind labels every node container with its cluster name */
@@ -57,11 +59,9 @@ export interface ObservedExisting {
 export interface ObservedLocal {
   stateDir: string
   stateExists: boolean
-  /** entries of the state dir (names, not paths) */
-  stateEntries: string[]
-  /** the whole dir may be removed recursively (it is ours: not /, $HOME, the repo or an ancestor of them) */
-  dirRemovable: boolean
-  /** the generated Grafana admin password file, when it lives in the state dir */
+  /** what the suite wrote there (its journal, or an older version's known files), and what it did not */
+  owned: OwnedState
+  /** the generated Grafana admin password file, when it lives in the state dir and the suite wrote it */
   credentials?: { file: string; exists: boolean }
   forwards: ObservedForward[]
 }
@@ -113,8 +113,12 @@ export type Action =
   | { kind: 'disconnect-registry'; item: ItemId; name: string; network: string }
   | { kind: 'delete-network'; item: ItemId; name: string }
   | { kind: 'delete-credentials'; item: ItemId; file: string }
-  /** whole: remove the dir recursively; otherwise remove exactly `remove` (entries of the dir) */
-  | { kind: 'delete-state'; item: ItemId; dir: string; whole: boolean; remove: string[] }
+  /**
+   * Remove exactly `files` (relative paths the suite recorded writing; never recursive), then, when nothing
+   * the suite wrote is left, its journal and the `dirs` it created (deepest first, '.' = the state dir), each
+   * only if empty: a file someone else put there keeps its directory.
+   */
+  | { kind: 'delete-state'; item: ItemId; dir: string; files: string[]; dirs: string[] }
   | { kind: 'update-state'; item: ItemId; dir: string; forget: StateSection[]; dropForwards: number[] }
 
 export type StateSection = 'cluster' | 'registry' | 'installed' | 'image' | 'grafana'

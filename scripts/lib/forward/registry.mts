@@ -6,7 +6,7 @@
 
 import fs from 'node:fs'
 import path from 'node:path'
-import { writeFileAtomic } from '../shell/state.mts'
+import { removeStateFile, writeStateFile } from '../shell/state.mts'
 
 export const FORWARDS_FILE = 'forwards.json'
 
@@ -53,8 +53,8 @@ export function readEntries(stateDir: string): ForwardEntry[] {
 }
 
 function write(stateDir: string, list: Raw[]): void {
-  if (list.length === 0) { fs.rmSync(forwardsFile(stateDir), { force: true }); return }
-  writeFileAtomic(forwardsFile(stateDir), `${JSON.stringify(list, null, 2)}\n`)
+  if (list.length === 0) { removeStateFile(stateDir, FORWARDS_FILE); return }
+  writeStateFile(stateDir, FORWARDS_FILE, `${JSON.stringify(list, null, 2)}\n`)
 }
 
 /** Replace every entry of `owner` (its own record and its forwards) with `entries`; prune dead pids. */

@@ -6,7 +6,7 @@ import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import { registerSecret } from '../shell/redact.mts'
-import { writeFileAtomic } from '../shell/state.mts'
+import { writeStateFile } from '../shell/state.mts'
 
 export const GRAFANA_SECRET = { name: 'grafana-admin', namespace: 'monitoring', userKey: 'admin-user', passwordKey: 'admin-password' } as const
 export const GRAFANA_USER = 'admin'
@@ -47,8 +47,7 @@ export function resolveGrafanaPassword(configured: string, stateDir: string): Re
 }
 
 export function storePassword(r: ResolvedPassword): void {
-  writeFileAtomic(r.file, `${r.password}\n`, 0o600)
-  fs.chmodSync(r.file, 0o600)
+  writeStateFile(path.dirname(r.file), path.basename(r.file), `${r.password}\n`, { mode: 0o600 })
 }
 
 export function grafanaSecretManifest(password: string, user = GRAFANA_USER): string {

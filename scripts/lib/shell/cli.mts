@@ -1,6 +1,7 @@
 // What every entry point shares: flags and --help, config loading, progress UI, the runner,
 // and the ONE place where errors become exit codes and one-line messages.
 
+import os from 'node:os'
 import path from 'node:path'
 import { minimist } from 'zx'
 import { loadConfig, REPO_ROOT, type Config } from './config.mts'
@@ -9,6 +10,10 @@ import { redact } from './redact.mts'
 import { createRunner, type Runner } from './run.mts'
 import { createUi, type Ui } from './ui.mts'
 import { stateDir } from './state.mts'
+import { acquireLock, activeHolder, type RunLock } from './lock.mts'
+import { checkStateDir } from './state-dir.mts'
+// the one adapter the runtime itself needs: which files git tracks (STATE_DIR must hold none)
+import { trackedFiles } from '../tools/git.mts'
 
 export type FlagType = 'boolean' | 'string' | 'number'
 
@@ -43,6 +48,8 @@ export interface Context<F extends FlagValues = FlagValues> {
   signal: AbortSignal
   /** run on exit, also after Ctrl-C (stop port-forwards, flush state) */
   onCleanup(fn: () => Promise<void> | void): void
+  /** the run lock this command holds (CommandSpec.lock, not under --dry-run); released after cleanup */
+  lock?: RunLock
 }
 
 export interface CommandSpec<F extends FlagValues = FlagValues> {
@@ -57,6 +64,12 @@ export interface CommandSpec<F extends FlagValues = FlagValues> {
   without?: ('dry-run' | 'json')[]
   /** false for commands that must work without a valid config (none so far) */
   needsConfig?: boolean
+  /**
+   * true for commands that change the platform (up, down, sync, ...): they hold the state dir's run lock
+   * (lock.mts) from before their first external call until after their cleanup, and refuse to start (exit 4)
+   * while another run holds it. --dry-run changes nothing and takes no lock; it warns when a run is active.
+   */
+  lock?: boolean
   run(ctx: Context<F>): Promise<number | void>
 }
 
@@ -90,7 +103,8 @@ export function renderHelp(spec: CommandSpec<any>): string {
   lines.push('', 'Flags:', ...rows.map(([l, r]) => `  ${l.padEnd(width)}  ${r}`))
   if (spec.examples?.length) lines.push('', 'Examples:', ...spec.examples.map((e) => `  ${e}`))
   lines.push('', 'Configuration: environment > .env > defaults; see .env.example. Exit codes: 0 ok, 1 check failed, 2 usage/config,',
-    '3 missing tool, 4 precondition (busy port, confirmation needed), 5 command failed, 6 timeout, 130 interrupted.')
+    '3 missing tool, 4 precondition (busy port, confirmation needed, another run holds the lock), 5 command failed, 6 timeout,',
+    '130 interrupted.')
   return `${lines.join('\n')}\n`
 }
 
@@ -155,6 +169,7 @@ export async function runCommand<F extends FlagValues>(spec: CommandSpec<F>, opt
   const controller = new AbortController()
   let ui: Ui | undefined
   let runner: Runner | undefined
+  let lock: RunLock | undefined
   let finished = false
 
   const cleanup = async () => {
@@ -163,6 +178,8 @@ export async function runCommand<F extends FlagValues>(spec: CommandSpec<F>, opt
     }
     await runner?.killAll()
     ui?.stop()
+    // last: no child of ours may still be changing the platform when the next run starts
+    lock?.release()
   }
 
   const onSigint = async () => {
@@ -187,8 +204,17 @@ export async function runCommand<F extends FlagValues>(spec: CommandSpec<F>, opt
     } else {
       const config = loadConfig({ env, root })
       const json = Boolean(flags.json)
-      runner = createRunner({ dryRun: Boolean(flags['dry-run']), verbose: Boolean(flags.verbose), env })
+      const dryRun = Boolean(flags['dry-run'])
+      runner = createRunner({ dryRun, verbose: Boolean(flags.verbose), env })
       ui = createUi({ env })
+      const dir = stateDir(root, config.stateDir)
+      const u = ui
+      await checkStateDir({ configured: config.stateDir, dir, root, home: env.HOME || os.homedir(), tracked: (d) => trackedFiles(runner!, d), warn: (l) => u.warn(l) })
+      if (spec.lock && !dryRun) lock = acquireLock(dir, spec.name, { warn: (l) => u.warn(l) })
+      else if (spec.lock) {
+        const holder = activeHolder(dir)
+        if (holder) u.warn(`${holder} is changing this platform right now: this plan may be out of date when it finishes`)
+      }
       const ctx: Context<F> = {
         flags: flags as F,
         args,
@@ -196,12 +222,13 @@ export async function runCommand<F extends FlagValues>(spec: CommandSpec<F>, opt
         runner,
         ui,
         root,
-        stateDir: stateDir(root, config.stateDir),
+        stateDir: dir,
         json,
         verbose: Boolean(flags.verbose),
-        dryRun: Boolean(flags['dry-run']),
+        dryRun,
         signal: controller.signal,
         onCleanup: (fn) => { cleanups.push(fn) },
+        ...(lock ? { lock } : {}),
       }
       const result = await spec.run(ctx)
       code = typeof result === 'number' ? result : EXIT.ok

@@ -159,8 +159,8 @@ export const KEYS: readonly KeySpec[] = [
     doc: 'How long up waits for every Flux Kustomization/HelmRelease to become Ready.' },
   { key: 'HELM_TIMEOUT', field: 'helmTimeoutMs', def: '5m', allowed: 'a duration like 90s, 5m, 1h', parse: parseDuration,
     doc: 'helm upgrade --install --wait timeout per release.' },
-  { key: 'STATE_DIR', field: 'stateDir', def: '.platform', allowed: 'a directory path (relative to the repo root)', parse: nonEmpty,
-    doc: 'Local state (chosen ports, effective kind config, run reports, diagnostics). Git-ignored.' },
+  { key: 'STATE_DIR', field: 'stateDir', def: '.platform', allowed: 'a directory path (relative to the repo root) of its own: not the repo, its own directories or tracked files, / or $HOME', parse: nonEmpty,
+    doc: 'Local state (chosen ports, effective kind config, run reports, diagnostics, the run lock). Git-ignored. down removes only the files the suite recorded writing there (manifest.jsonl).' },
 ]
 
 export const SECRET_KEYS = KEYS.filter((k) => k.secret).map((k) => k.key)

@@ -9,7 +9,8 @@ export const EXIT = {
   usage: 2,
   /** a required external tool is missing or too old */
   missingTool: 3,
-  /** the environment is not in a state we may act on (busy port under strict policy, confirmation needed) */
+  /** the environment is not in a state we may act on (busy port under strict policy, confirmation needed,
+   * another run holds the run lock) */
   precondition: 4,
   /** an external command failed */
   commandFailed: 5,

@@ -1,8 +1,13 @@
 // Local state that is not in the cluster (chosen host ports, effective kind config, last run report),
 // in one git-ignored folder. Writes are atomic (temp file + rename) so Ctrl-C never leaves half a file.
+// Every file the suite puts in the state dir goes through writeStateFile: it is recorded in the dir's journal
+// (manifest.mts) first, which is all `down` ever removes. state.json is written only by commands that hold the
+// run lock (lock.mts); within one run the phases share ONE in-memory PlatformState and saveState writes it
+// whole, so concurrent phases never overwrite each other's fields with a stale copy read from disk.
 
 import fs from 'node:fs'
 import path from 'node:path'
+import { recordStateFile, type RecordOptions } from './manifest.mts'
 
 export interface PortsState {
   registry?: number
@@ -51,8 +56,25 @@ export function writeFileAtomic(file: string, content: string, mode?: number): v
   fs.renameSync(tmp, file)
 }
 
+export interface StateFileOptions extends RecordOptions {
+  mode?: number
+}
+
+/** Write `rel` (a path inside the state dir) atomically, recorded in the journal first. Returns the path. */
+export function writeStateFile(stateDir: string, rel: string, content: string, opts: StateFileOptions = {}): string {
+  const file = recordStateFile(stateDir, rel, { keep: opts.keep })
+  writeFileAtomic(file, content, opts.mode)
+  if (opts.mode !== undefined) fs.chmodSync(file, opts.mode)
+  return file
+}
+
+/** Remove a file the suite wrote in the state dir (its journal entry stays: a missing file is simply gone). */
+export function removeStateFile(stateDir: string, rel: string): void {
+  fs.rmSync(path.join(stateDir, rel), { force: true })
+}
+
 export function writeState(dir: string, state: PlatformState): void {
-  writeFileAtomic(path.join(dir, 'state.json'), `${JSON.stringify(state, null, 2)}\n`)
+  writeStateFile(dir, 'state.json', `${JSON.stringify(state, null, 2)}\n`)
 }
 
 export function updateState(dir: string, change: (s: PlatformState) => void): PlatformState {

@@ -1,4 +1,5 @@
-// git adapter (read-only): the commit, branch and remote that label the OCI artifact up pushes.
+// git adapter (read-only): the commit, branch and remote that label the OCI artifact up pushes, and which
+// files git tracks (a STATE_DIR must hold none).
 // Missing git or no repository is not an error: the artifact is then labelled by its content hash.
 
 import type { Runner } from '../shell/run.mts'
@@ -19,4 +20,18 @@ export async function gitFacts(r: Runner, root: string, paths: readonly string[]
     dirty: !status.ok || status.stdout.trim() !== '',
     remote: remote.ok ? remote.stdout.trim() || undefined : undefined,
   }
+}
+
+export type TrackedFiles = { known: true; files: string[] } | { known: false; reason: string }
+
+/**
+ * Files git tracks at or under `dir` (paths from the top of the repository). Not a repository, or no git at all
+ * (a tarball checkout), means nothing is tracked there. Read-only.
+ */
+export async function trackedFiles(r: Runner, dir: string, step = 'config'): Promise<TrackedFiles> {
+  const res = await r.run('git', ['-C', dir, 'ls-files', '-z', '--full-name', '--', '.'], { step, nothrow: true, timeoutMs: 15_000 })
+  if (res.ok) return { known: true, files: res.stdout.split('\0').filter(Boolean) }
+  // 128 "fatal: not a git repository" (or inside .git itself); 127: git is not installed
+  if (res.exitCode === 127 || /not a git repository/i.test(res.stderr)) return { known: true, files: [] }
+  return { known: false, reason: res.stderr.trim().split('\n').filter(Boolean).at(-1) ?? `git exited with ${res.exitCode}` }
 }

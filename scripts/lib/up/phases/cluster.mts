@@ -11,7 +11,7 @@ import { ingressPortDrift, planPorts } from '../../cluster/port-plan.mts'
 import { probePort } from '../../shell/ports.mts'
 import { canPrompt, confirm } from '../../shell/prompt.mts'
 import { redact } from '../../shell/redact.mts'
-import { writeFileAtomic } from '../../shell/state.mts'
+import { writeStateFile } from '../../shell/state.mts'
 import { kindClusters, kindCreateCluster, kindDeleteCluster, kindExportKubeconfig, kindNodes } from '../../tools/kind.mts'
 import { contextReachable, kubeContexts } from '../../tools/kubectl.mts'
 import { inspectNetwork } from '../../tools/docker.mts'
@@ -19,7 +19,8 @@ import { kindNetwork } from './wiring.mts'
 import { observeClusterLayer, portPlanOf, portsOf } from '../../cluster/observe.mts'
 import type { Phase, UpContext } from '../types.mts'
 
-export const effectiveConfigFile = (ctx: UpContext) => path.join(ctx.stateDir, 'kind-config.yaml')
+const KIND_CONFIG_FILE = 'kind-config.yaml'
+export const effectiveConfigFile = (ctx: UpContext) => path.join(ctx.stateDir, KIND_CONFIG_FILE)
 
 function render(ctx: UpContext): EffectiveKindConfig {
   const c = ctx.config
@@ -33,6 +34,14 @@ export function kindFailureLine(output: string): string {
   return all.find((l) => l.startsWith('ERROR:')) ?? all.at(-1) ?? 'no output'
 }
 
+/**
+ * Did this `kind create` start nodes of its own? Not when kind refused because nodes of that name already
+ * existed: those belong to another run (or another checkout), and a failed create must never delete them.
+ */
+export function startedNodes(output: string): boolean {
+  return !/node\(s\) already exist for a cluster with the name/.test(output)
+}
+
 async function create(ctx: UpContext, eff: EffectiveKindConfig): Promise<void> {
   const c = ctx.config
   const file = effectiveConfigFile(ctx)
@@ -41,7 +50,7 @@ async function create(ctx: UpContext, eff: EffectiveKindConfig): Promise<void> {
     delete ctx.state.cluster
     ctx.saveState()
   }
-  if (!ctx.dryRun) writeFileAtomic(file, eff.text)
+  if (!ctx.dryRun) writeStateFile(ctx.stateDir, KIND_CONFIG_FILE, eff.text)
   // kind creates its docker network on first use and shares it between clusters; down removes it only if it
   // appeared with our cluster (and nothing else uses it). Recorded once it has: a re-create keeps the answer.
   const network = kindNetwork()
@@ -55,14 +64,19 @@ async function create(ctx: UpContext, eff: EffectiveKindConfig): Promise<void> {
     return
   }
   const timedOut = (res as { timedOut?: boolean }).timedOut === true
-  // kind removes the nodes of a failed create itself (unless --retain); make sure, so no half cluster remains.
+  const output = `${res.stdout}\n${res.stderr}`
   let cleaned = ''
-  try {
-    if ((await kindClusters(ctx.runner, 'cluster')).includes(c.clusterName)) {
-      await kindDeleteCluster(ctx.runner, c.clusterName, 'cluster')
-      cleaned = '; the partial cluster was deleted'
-    }
-  } catch { /* the original failure matters more */ }
+  if (startedNodes(output)) {
+    // kind removes the nodes of a failed create itself (unless --retain); make sure, so no half cluster remains.
+    try {
+      if ((await kindClusters(ctx.runner, 'cluster')).includes(c.clusterName)) {
+        await kindDeleteCluster(ctx.runner, c.clusterName, 'cluster')
+        cleaned = '; the partial cluster was deleted'
+      }
+    } catch { /* the original failure matters more */ }
+  } else {
+    cleaned = `; kind cluster "${c.clusterName}" was created by someone else meanwhile (another up, or another checkout with the same CLUSTER_NAME) and is left alone`
+  }
   throw new StepError({
     step: 'cluster',
     message: `kind create cluster failed${timedOut ? ' (timed out)' : ''}: ${redact(kindFailureLine(`${res.stdout}\n${res.stderr}`))}${cleaned}`,

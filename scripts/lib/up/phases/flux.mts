@@ -22,7 +22,7 @@ import { gitFacts } from '../../tools/git.mts'
 import { kustomizeBuild } from '../../tools/kubectl.mts'
 import { kubectlApplyServerSide, kubectlDelete, kubectlGetJson, kubectlList, kubectlMergePatch, kubectlWait, type KubeObject } from '../../tools/kubectl.mts'
 import { registerSecret } from '../../shell/redact.mts'
-import { writeFileAtomic } from '../../shell/state.mts'
+import { writeStateFile } from '../../shell/state.mts'
 import { kubeContext, portsOf } from '../context.mts'
 import type { Phase, UpContext } from '../types.mts'
 import { applyIfChanged, FIELD_MANAGER } from './addons.mts'
@@ -85,7 +85,8 @@ export function demoImage(ctx: UpContext): { name: string; newName: string; newT
 }
 
 export const artifactUrl = (port: number) => `oci://localhost:${port}/${OCI_SOURCE}:${ARTIFACT_TAG}`
-const manifestFile = (ctx: UpContext) => path.join(ctx.stateDir, 'artifact-files.json')
+const ARTIFACT_FILES = 'artifact-files.json'
+const manifestFile = (ctx: UpContext) => path.join(ctx.stateDir, ARTIFACT_FILES)
 
 // ---------- Flux installation ----------
 
@@ -134,7 +135,7 @@ export async function syncArtifact(ctx: UpContext, update: Update): Promise<Arti
     if (!diff.changed) return { pushed: false, diff, changes, revision: meta.revision }
     update(`pushing ${url} (${meta.revision})`)
     const digestUrl = await fluxPushArtifact(ctx.runner, url, dir, meta.source, meta.revision, 'flux/artifact')
-    if (!ctx.dryRun) writeFileAtomic(manifestFile(ctx), `${JSON.stringify({ url, revision: meta.revision, digestUrl, files: staged.files }, null, 2)}\n`)
+    if (!ctx.dryRun) writeStateFile(ctx.stateDir, ARTIFACT_FILES, `${JSON.stringify({ url, revision: meta.revision, digestUrl, files: staged.files }, null, 2)}\n`)
     ctx.facts.changed.push('gitops artifact')
     return { pushed: true, diff, changes, revision: meta.revision, digestUrl }
   } finally {
