@@ -61,7 +61,7 @@ export interface Versions {
   registry: { image: string }
   flux: { version: string; minimum: string }
   helm: { version: string; minimum: string }
-  kubectl: { minimum: string }
+  kubectl: { version: string; minimum: string }
 }
 
 export function loadVersions(root = REPO_ROOT): Versions {

@@ -259,12 +259,20 @@ export interface DebugOptions {
   customFile: string
 }
 
+/**
+ * `kubectl debug --custom` only exists when the client's DebugCustomProfile gate lets it: 1.30 registers the flag
+ * only with KUBECTL_DEBUG_CUSTOM_PROFILE=true, 1.31-1.32 drop it when the variable is "false" (`if
+ * !cmdutil.DebugCustomProfile.IsDisabled()`), 1.33+ ignore it. Setting it to true is what every client accepts,
+ * whatever the user's environment says; doctor still asks for a client within the supported skew.
+ */
+export const DEBUG_CUSTOM_ENV = { KUBECTL_DEBUG_CUSTOM_PROFILE: 'true' } as const
+
 /** Adds an ephemeral container that idles (agnhost pause) so later execs can probe from the pod's netns. */
 export async function addProbeContainer(r: Runner, context: string, o: DebugOptions): Promise<RunResult> {
   return r.run(
     'kubectl',
     ['--context', context, 'debug', '-n', o.namespace, o.pod, `--container=${o.container}`, `--image=${o.image}`, '--image-pull-policy=IfNotPresent', '--profile=restricted', `--custom=${o.customFile}`, '--', '/agnhost', 'pause'],
-    { step: `${STEP}/probe-container`, mutating: true, nothrow: true, timeoutMs: 60_000 },
+    { step: `${STEP}/probe-container`, mutating: true, nothrow: true, timeoutMs: 60_000, env: { ...DEBUG_CUSTOM_ENV } },
   )
 }
 

@@ -5,6 +5,7 @@ import path from 'node:path'
 import { spawnSync } from 'node:child_process'
 import YAML from 'yaml'
 import { parseKubectlArgs } from './kubectl/args.mjs'
+import { clientVersion, flagError } from './kubectl/client-version.mjs'
 import { kindMatches, kube, matchesSelector, objectsOf, parseDocs, resourceName, singularName, upsert, CLUSTER_SCOPED } from './kubectl/store.mjs'
 
 const HANDLERS = {
@@ -210,8 +211,10 @@ export default async function kubectl({ argv, state, stdin, env, dir }) {
   const [sub] = a.positional
   a.positional = a.positional.slice(1)
   if (sub === 'kustomize') return real(argv, stdin)
+  const badFlag = flagError(state, sub, argv, env)
+  if (badFlag) return badFlag
   if (sub === 'version') {
-    const client = { clientVersion: { major: '1', minor: '34', gitVersion: 'v1.34.1', platform: 'linux/amd64' }, kustomizeVersion: 'v5.7.1' }
+    const client = clientVersion(state)
     if (a.flags.client) return ok(`${JSON.stringify(client, null, 2)}\n`)
     const t = target(state, a)
     if (t.error) return { ...t.error, stdout: `${JSON.stringify(client, null, 2)}\n` }
