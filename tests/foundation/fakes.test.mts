@@ -32,6 +32,28 @@ test('apply, get, wait and delete round-trip like the API server', () => {
   }
 })
 
+test('delete --all or -l that matches nothing prints "No resources found" on stdout, exit 0 (kubectl delete.go)', () => {
+  const f = world()
+  try {
+    k(f.env, ['--context', 'kind-platform', 'apply', '-f', '-'], 'apiVersion: v1\nkind: Namespace\nmetadata: {name: flux-system}\n')
+    for (const sel of [['--all'], ['-l', 'app=none']]) {
+      const r = k(f.env, ['--context', 'kind-platform', '-n', 'flux-system', 'delete', 'kustomizations.kustomize.toolkit.fluxcd.io', ...sel, '--ignore-not-found', '--wait=true'])
+      assert.is(r.status, 0, r.stderr)
+      assert.is(r.stdout, 'No resources found\n')
+      assert.is(r.stderr, '')
+    }
+    // a named object that is not there, with --ignore-not-found: found++ then the NotFound is filtered out, nothing printed
+    const named = k(f.env, ['--context', 'kind-platform', 'delete', 'namespace', 'gone', '--ignore-not-found'])
+    assert.is(named.status, 0)
+    assert.is(named.stdout, '')
+    k(f.env, ['--context', 'kind-platform', 'apply', '-f', '-'], 'apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: apps, namespace: flux-system}\n')
+    const one = k(f.env, ['--context', 'kind-platform', '-n', 'flux-system', 'delete', 'kustomizations.kustomize.toolkit.fluxcd.io', '--all', '--ignore-not-found'])
+    assert.is(one.stdout, 'kustomization.kustomize.toolkit.fluxcd.io "apps" deleted\n')
+  } finally {
+    f.cleanup()
+  }
+})
+
 test('debug --custom exists as the client version and KUBECTL_DEBUG_CUSTOM_PROFILE decide (1.30: only =true; 1.31-1.32: unless =false)', () => {
   const f = world()
   try {

@@ -219,10 +219,20 @@ export async function namespaceNames(r: Runner, context: string, step = 'kubectl
   return res.stdout.split('\n').map((l) => l.trim().replace(/^namespaces?\//, '')).filter(Boolean)
 }
 
+/**
+ * What `kubectl delete ... --ignore-not-found` reports: kubectl prints `<kind> "<name>" deleted` per object it
+ * deleted, and "No resources found" on stdout when a list (--all, -l) matched nothing (delete.go
+ * DeleteResult: `if found == 0 { fmt.Fprintf(o.Out, "No resources found\n") }`); a missing named object prints
+ * nothing. Only a "deleted" line means something was removed. Pure.
+ */
+export function deletedSomething(stdout: string): boolean {
+  return stdout.split('\n').some((l) => /^\S+ "[^"]+" (force )?deleted$/.test(l.trim()))
+}
+
 /** Delete a namespace and wait until it is gone (everything in it goes too). Mutating. */
 export async function deleteNamespace(r: Runner, context: string, name: string, timeoutMs: number, step = 'kubectl'): Promise<'removed' | 'absent'> {
   const res = await r.run('kubectl', ['--context', context, 'delete', 'namespace', name, '--ignore-not-found', '--wait=true', `--timeout=${secs(timeoutMs)}`], { step, mutating: true, timeoutMs: timeoutMs + 30_000 })
-  return res.dryRun || res.stdout.trim() ? 'removed' : 'absent'
+  return res.dryRun || deletedSomething(res.stdout) ? 'removed' : 'absent'
 }
 
 /**
@@ -231,7 +241,7 @@ export async function deleteNamespace(r: Runner, context: string, name: string, 
  */
 export async function deleteFluxKustomizations(r: Runner, context: string, timeoutMs: number, step = 'flux'): Promise<'removed' | 'absent'> {
   const res = await r.run('kubectl', ['--context', context, '-n', 'flux-system', 'delete', 'kustomizations.kustomize.toolkit.fluxcd.io', '--all', '--ignore-not-found', '--wait=true', `--timeout=${secs(timeoutMs)}`], { step, mutating: true, timeoutMs: timeoutMs + 30_000 })
-  return res.dryRun || res.stdout.trim() ? 'removed' : 'absent'
+  return res.dryRun || deletedSomething(res.stdout) ? 'removed' : 'absent'
 }
 
 // ---- network-policy prober ----

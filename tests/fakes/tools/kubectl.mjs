@@ -122,6 +122,10 @@ function del(state, a, stdin) {
     if (a.selector || a.flags.all) targets = list.filter((o) => o.kind === kind && matchesSelector(o.metadata.labels, a.selector) && (CLUSTER_SCOPED.has(kind) || o.metadata.namespace === (a.namespace ?? 'default'))).map((o) => ({ kind, name: o.metadata.name, ns: o.metadata.namespace }))
     else targets = names.map((name) => ({ kind, name, ns: CLUSTER_SCOPED.has(kind) ? undefined : a.namespace ?? 'default' }))
   }
+  // kubectl delete.go DeleteResult: a list (--all, -l) that matched nothing prints "No resources found" on
+  // stdout and exits 0. Named objects are visited without a GET (RequireObject(false)), so a missing one with
+  // --ignore-not-found counts as found, fails NotFound, and that error is filtered out: nothing is printed.
+  if (!targets.length && (a.selector || a.flags.all)) return ok('No resources found\n')
   const out = []
   for (const tg of targets) {
     const i = list.findIndex((o) => o.kind === tg.kind && o.metadata.name === tg.name && (tg.ns === undefined || o.metadata.namespace === tg.ns))
