@@ -4,6 +4,7 @@
 //  3. Helm releases with `helm upgrade --install --wait`: metrics-server before Flux (the HPAs need metrics
 //     from the start), every add-on in FLUX_MODE=none, plus any named with --helm. Chart, version and values
 //     come from the same files Flux uses (scripts/lib/helm/addons.mts). Independent releases install in parallel.
+//     A release left pending by a helm that died is recovered first (helm/pending.mts), saying so.
 // Each part observes first and acts only on a difference.
 
 import fs from 'node:fs'
@@ -12,7 +13,8 @@ import { EXIT, StepError } from '../../shell/errors.mts'
 import { parseDocs } from '../../flux/bootstrap.mts'
 import { addonsToInstall, decideRelease, desiredValues, inDependencyOrder } from '../../helm/plan.mts'
 import { GRAFANA_SECRET, GRAFANA_USER, grafanaSecretManifest, resolveGrafanaPassword, secretMatches, storePassword } from '../../secrets/grafana.mts'
-import { helmGetValues, helmList, helmUpgradeInstall, helmVersion, rollbackFlagFor } from '../../tools/helm.mts'
+import { isPending, planPendingRecovery } from '../../helm/pending.mts'
+import { helmGetValues, helmHistory, helmList, helmRollback, helmUninstall, helmUpgradeInstall, helmVersion, rollbackFlagFor, type HelmReleaseInfo } from '../../tools/helm.mts'
 import { kubectlApplyServerSide, kubectlDiffServerSide, kubectlGetJson } from '../../tools/kubectl.mts'
 import { kubeContext } from '../context.mts'
 import { existingNamespaces, remember, rememberNewNamespaces } from '../installed.mts'
@@ -58,6 +60,34 @@ async function ensureGrafanaSecret(ctx: UpContext): Promise<string | undefined> 
   return `Secret ${GRAFANA_SECRET.namespace}/${GRAFANA_SECRET.name} ${live.data?.data ? 'updated' : 'created'} (password: ${resolved.source})`
 }
 
+/**
+ * A release stuck in pending-* (helm died mid-operation) would fail every `helm upgrade` from now on. Recover it
+ * the way helm/pending.mts decides, after a warning naming the release and the command; under --dry-run only
+ * say what would run. Returns the release as it is afterwards (undefined: uninstalled, install it again).
+ */
+async function recoverPending(ctx: UpContext, a: Addon, current: HelmReleaseInfo, timeoutMs: number): Promise<HelmReleaseInfo | undefined> {
+  const context = kubeContext(ctx)
+  const step = `addons/${a.name}`
+  const hist = await helmHistory(ctx.runner, context, a.name, a.namespace, step)
+  const plan = planPendingRecovery({ name: a.name, namespace: a.namespace, context, current, history: hist.entries, now: Date.now(), quietMs: timeoutMs })!
+  if (plan.action === 'stop') {
+    throw new StepError({ step, message: plan.reason, hint: `wait for it to end and re-run up; if nothing is working on it: ${plan.command}`, exitCode: EXIT.precondition })
+  }
+  const would = ctx.dryRun ? 'would ' : ''
+  if (plan.action === 'uninstall') {
+    ctx.ui.warn(`${plan.reason}; ${would}uninstall it and install again: ${plan.command}`)
+    await helmUninstall(ctx.runner, context, a.name, a.namespace, timeoutMs, step)
+    if (!ctx.dryRun) ctx.facts.changed.push(`helm ${a.name} (pending install removed)`)
+    return ctx.dryRun ? current : undefined
+  }
+  ctx.ui.warn(`${plan.reason}; ${would}roll back to revision ${plan.revision}: ${plan.command}`)
+  await helmRollback(ctx.runner, context, a.name, a.namespace, plan.revision, timeoutMs, step)
+  if (ctx.dryRun) return current
+  ctx.facts.changed.push(`helm ${a.name} (rolled back to ${plan.revision})`)
+  const target = hist.entries.find((h) => h.revision === plan.revision)
+  return { ...current, status: 'deployed', revision: String(Number(hist.entries.at(-1)?.revision ?? current.revision) + 1), chart: target?.chart ?? current.chart }
+}
+
 async function installReleases(ctx: UpContext, addons: Addon[], update: (s: string) => void): Promise<string[]> {
   if (!addons.length) return []
   const context = kubeContext(ctx)
@@ -70,7 +100,10 @@ async function installReleases(ctx: UpContext, addons: Addon[], update: (s: stri
   const running = new Set<string>()
   const show = () => update(running.size ? `helm: ${[...running].join(', ')}` : '')
   await inDependencyOrder(addons, async (a) => {
-    const current = listed.releases.find((r) => r.name === a.name && r.namespace === a.namespace)
+    // the release's own spec.timeout is the repo's word on how long a first install takes (kube-prometheus-stack: 10m)
+    const timeoutMs = Math.max(ctx.config.helmTimeoutMs, a.timeoutMs)
+    let current = listed.releases.find((r) => r.name === a.name && r.namespace === a.namespace)
+    if (current && isPending(current.status)) current = await recoverPending(ctx, a, current, timeoutMs)
     const wanted = desiredValues(a)
     const values = current ? await helmGetValues(ctx.runner, context, a.name, a.namespace, 'addons') : undefined
     const d = decideRelease(a, current, values, wanted)
@@ -84,8 +117,7 @@ async function installReleases(ctx: UpContext, addons: Addon[], update: (s: stri
         chart: chartArgs(a),
         valuesFiles: a.valuesFiles,
         ...(a.values ? { valuesYaml: JSON.stringify(a.values) } : {}),
-        // the release's own spec.timeout is the repo's word on how long a first install takes (kube-prometheus-stack: 10m)
-        timeoutMs: Math.max(ctx.config.helmTimeoutMs, a.timeoutMs),
+        timeoutMs,
         rollbackFlag,
         skipCrds: !a.crds,
       }, `addons/${a.name}`)
