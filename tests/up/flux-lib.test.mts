@@ -182,6 +182,12 @@ test('git over ssh:// needs a key file that exists (refused before anything is c
     assert.is(missing.exitCode, 2)
     assert.match(missing.message, `FLUX_GIT_SSH_KEY_FILE=keys/nope does not exist (${path.join(dir, 'keys/nope')})`)
     assert.match(check({ FLUX_GIT_URL: 'ssh://git@github.com/org/platform.git', FLUX_GIT_SSH_KEY_FILE: '.' })!.message, 'is not a file')
+    fs.writeFileSync(path.join(dir, 'deploy.pub'), 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIfake me@host\n')
+    const pub = check({ FLUX_GIT_URL: 'ssh://git@github.com/org/platform.git', FLUX_GIT_SSH_KEY_FILE: 'deploy.pub' })!
+    assert.match(pub.message, 'deploy.pub is a public key')
+    assert.not.match(pub.message + pub.hint, 'AAAAC3NzaC1lZDI1NTE5', 'the key file content is never shown')
+    fs.writeFileSync(path.join(dir, 'notes.txt'), 'hello\n')
+    assert.match(check({ FLUX_GIT_URL: 'ssh://git@github.com/org/platform.git', FLUX_GIT_SSH_KEY_FILE: 'notes.txt' })!.message, 'is not a PEM/OpenSSH private key')
     assert.is(check({ FLUX_GIT_URL: 'ssh://git@github.com/org/platform.git', FLUX_GIT_SSH_KEY_FILE: 'deploy' }), undefined)
     const scp = check({ FLUX_GIT_URL: 'git@github.com:org/platform.git' })!
     assert.is(scp.exitCode, 2)

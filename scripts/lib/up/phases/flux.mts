@@ -80,7 +80,12 @@ export function assertFluxModeSupported(ctx: Pick<UpContext, 'config' | 'root'>)
     let problem = ''
     try {
       if (!fs.statSync(file).isFile()) problem = 'is not a file'
-      else fs.accessSync(file, fs.constants.R_OK)
+      else {
+        // read here only to recognise the format (x/crypto/ssh takes PEM/OpenSSH private keys); never printed
+        const head = fs.readFileSync(file, 'utf8').slice(0, 4096)
+        if (/^\s*(ssh-|ecdsa-|sk-)/.test(head)) problem = 'is a public key'
+        else if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(head)) problem = 'is not a PEM/OpenSSH private key'
+      }
     } catch (e) {
       problem = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : 'cannot be read'
     }
