@@ -150,7 +150,7 @@ export const KEYS: readonly KeySpec[] = [
   { key: 'FLUX_GIT_SSH_KEY_PASSPHRASE', field: 'fluxGitSshKeyPassphrase', def: '', secret: true, allowed: 'the passphrase of FLUX_GIT_SSH_KEY_FILE, or empty for a key without one', parse: text,
     doc: 'SECRET. Passphrase of FLUX_GIT_SSH_KEY_FILE; passed to flux only through the environment (GIT_PASSWORD), never printed.' },
   { key: 'GITHUB_TOKEN', field: 'githubToken', def: '', secret: true, allowed: 'a GitHub token', parse: text,
-    doc: 'SECRET. Token for FLUX_MODE=git with a GitHub remote; passed to flux only through the environment, never printed.' },
+    doc: 'SECRET. Token for FLUX_MODE=git with a GitHub https:// remote (ssh:// uses FLUX_GIT_SSH_KEY_FILE); passed to flux only through the environment, never printed.' },
   { key: 'GIT_PASSWORD', field: 'gitPassword', def: '', secret: true, allowed: 'a password or token', parse: text,
     doc: 'SECRET. Password/token for FLUX_MODE=git with a non-GitHub https remote.' },
   { key: 'GRAFANA_ADMIN_PASSWORD', field: 'grafanaAdminPassword', def: '', secret: true, allowed: 'at least 12 characters, or empty to generate one', parse: (raw) => {
