@@ -49,6 +49,45 @@ test('docker run / inspect / ps / rm: real messages and exit codes', async () =>
   }
 })
 
+test('docker volumes: the registry image\'s VOLUME becomes an anonymous volume; rm -v removes it, rm leaves it; docker volume ls/rm/inspect', () => {
+  const f = fakeEnv()
+  try {
+    assert.is(sh(f.env, 'docker', ['run', '-d', '--name', 'reg', 'registry:3.0.0']).status, 0)
+    const mounts = JSON.parse(sh(f.env, 'docker', ['inspect', '--type', 'container', 'reg']).stdout)[0].Mounts
+    assert.is(mounts.length, 1)
+    const vol = mounts[0].Name as string
+    assert.match(vol, /^[0-9a-f]{64}$/)
+    assert.equal(mounts[0], { Type: 'volume', Name: vol, Source: `/var/lib/docker/volumes/${vol}/_data`, Destination: '/var/lib/registry', Driver: 'local', Mode: '', RW: true, Propagation: '' })
+    assert.is(sh(f.env, 'docker', ['volume', 'ls']).stdout, `DRIVER    VOLUME NAME\nlocal     ${vol}\n`)
+    const row = JSON.parse(sh(f.env, 'docker', ['volume', 'ls', '--filter', `name=${vol}`, '--format', '{{json .}}']).stdout)
+    assert.equal([row.Name, row.Driver, row.Mountpoint, row.Scope], [vol, 'local', `/var/lib/docker/volumes/${vol}/_data`, 'local'])
+    let r = sh(f.env, 'docker', ['volume', 'rm', vol])
+    assert.is(r.status, 1)
+    assert.match(r.stderr, new RegExp(`^Error response from daemon: remove ${vol}: volume is in use - \\[[0-9a-f]{64}\\]\\n$`))
+    // plain rm leaves the anonymous volume behind (dangling); rm -v takes it along
+    assert.is(sh(f.env, 'docker', ['rm', '-f', 'reg']).status, 0)
+    assert.is(sh(f.env, 'docker', ['volume', 'ls', '-q', '--filter', 'dangling=true']).stdout, `${vol}\n`)
+    assert.is(sh(f.env, 'docker', ['volume', 'rm', vol]).stdout, `${vol}\n`)
+    r = sh(f.env, 'docker', ['volume', 'rm', vol])
+    assert.equal([r.status, r.stderr], [1, `Error response from daemon: get ${vol}: no such volume\n`])
+    r = sh(f.env, 'docker', ['volume', 'inspect', vol])
+    assert.equal([r.status, r.stdout.trim(), r.stderr], [1, '[]', `Error response from daemon: get ${vol}: no such volume\n`])
+    sh(f.env, 'docker', ['run', '-d', '--name', 'reg', 'registry:3.0.0'])
+    assert.is(sh(f.env, 'docker', ['rm', '-f', '-v', 'reg']).status, 0)
+    assert.is(sh(f.env, 'docker', ['volume', 'ls', '-q']).stdout, '', 'rm -v removed the anonymous volume')
+    // a named volume for the same path: no anonymous one, and rm -v keeps the named volume
+    sh(f.env, 'docker', ['run', '-d', '--name', 'reg', '-v', 'registry-cache:/var/lib/registry', 'registry:3.0.0'])
+    assert.equal(JSON.parse(sh(f.env, 'docker', ['inspect', 'reg']).stdout)[0].Mounts.map((m: { Name: string }) => m.Name), ['registry-cache'])
+    sh(f.env, 'docker', ['rm', '-f', '-v', 'reg'])
+    assert.is(sh(f.env, 'docker', ['volume', 'ls', '-q']).stdout, 'registry-cache\n')
+    // images without a VOLUME get no mounts
+    sh(f.env, 'docker', ['run', '-d', '--name', 'plain', 'busybox:1.36'])
+    assert.equal(JSON.parse(sh(f.env, 'docker', ['inspect', 'plain']).stdout)[0].Mounts, [])
+  } finally {
+    f.cleanup()
+  }
+})
+
 test('docker run fails like the userland proxy when a real process holds the port', async () => {
   const f = fakeEnv()
   const port = await freePort()

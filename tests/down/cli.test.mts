@@ -33,6 +33,7 @@ test('--yes: cluster, its context and local state go; the registry stays; the cl
     assert.is(r.code, 0, r.stderr)
     assert.equal(w.clusters(), [])
     assert.equal(w.containers(), ['kind-registry'])
+    assert.is(w.volumes().length, 1, 'the kept registry keeps its cache volume')
     assert.equal(w.contexts(), ['prod-eks'])
     assert.is(w.currentContext(), 'prod-eks')
     assert.not.ok(fs.existsSync(w.stateDir), 'state dir removed')
@@ -52,11 +53,16 @@ test('--yes: cluster, its context and local state go; the registry stays; the cl
 test('--yes --all: the registry and its data volume go too, and the kind network up created', async () => {
   const w = await kindWorld()
   try {
+    // the registry container carries the image's anonymous volume, as docker run made it
+    const [volume] = w.volumes()
+    assert.match(volume ?? '', /^[0-9a-f]{64}$/)
+    assert.is(JSON.parse(w.cli('docker', ['inspect', 'kind-registry']))[0].Mounts[0].Destination, '/var/lib/registry')
     w.f.clearCalls()
     const r = await runScript('down', ['--yes', '--all'], { env: w.env })
     assert.is(r.code, 0, r.stderr)
     assert.equal(w.containers(), [])
     assert.ok(commandLines(w.f.calls('docker')).includes('docker rm -f -v kind-registry'))
+    assert.equal(w.volumes(), [], 'the anonymous cache volume went with the container')
     assert.not.ok('kind' in w.f.state().docker.networks, 'kind network removed')
     assert.ok('bridge' in w.f.state().docker.networks)
     assert.equal(w.contexts(), ['prod-eks'])
@@ -94,7 +100,7 @@ test('--dry-run prints what would go and changes nothing (no --yes needed)', asy
     const r = await runScript('down', ['--dry-run', '--all'], { env: w.env })
     assert.is(r.code, 0, r.stderr)
     assert.match(r.stdout, 'kind delete cluster --name platform')
-    assert.match(r.stdout, 'remove registry container kind-registry')
+    assert.match(r.stdout, 'remove registry container kind-registry and its anonymous data volume')
     assert.match(r.stdout, 'nothing was deleted')
     assert.equal(mutatingCalls(w), [])
     assert.equal(w.snapshot(), before)

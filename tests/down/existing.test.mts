@@ -85,6 +85,23 @@ test('--yes removes exactly what up installed into the context, in order, and le
   }
 })
 
+test('Flux recorded but no Kustomization left: kubectl says "No resources found", down reports it as already gone, not deleted', async () => {
+  const f = existingWorld()
+  try {
+    f.setState((s) => { s.kube.objects.staging = s.kube.objects.staging.filter((o: { kind: string }) => o.kind !== 'Kustomization') })
+    const r = await runScript('down', ['--yes', '--json'], { env: f.env })
+    assert.is(r.code, 0, r.stderr)
+    const report = JSON.parse(r.stdout)
+    const prune = report.actions.find((a: { description: string }) => a.description.startsWith('delete Flux Kustomizations'))
+    assert.is(prune.result, 'absent', JSON.stringify(report.actions))
+    assert.match(r.stderr, /delete Flux Kustomizations in flux-system \(staging\)[^\n]*already gone/)
+    // the namespaces that were there are still reported as deleted
+    assert.is(report.actions.find((a: { description: string }) => a.description.includes('namespace demo-dev')).result, 'deleted')
+  } finally {
+    f.cleanup()
+  }
+})
+
 test('without a TTY and without --yes nothing is removed; an unreachable context fails before deleting', async () => {
   const f = existingWorld()
   try {

@@ -30,6 +30,8 @@ export interface World {
   snapshot(): unknown
   clusters(): string[]
   containers(): string[]
+  /** `docker volume ls -q` */
+  volumes(): string[]
   contexts(): string[]
   currentContext(): string
   cleanup(): void
@@ -66,8 +68,8 @@ export async function kindWorld(o: WorldOptions = {}): Promise<World> {
     const label = o.registry === 'foreign' ? [] : ['--label', 'dev.platform.role=registry']
     cli('docker', ['run', '-d', '--restart=always', '--name', 'kind-registry', ...label, '--network', 'bridge', '-p', `127.0.0.1:${registryPort}:5000`, 'registry:2'])
     cli('docker', ['network', 'connect', 'kind', 'kind-registry'])
-    // the registry image declares VOLUME /var/lib/registry: an anonymous volume holds the cached images
-    f.setState((s) => { s.docker.containers['kind-registry'].Mounts = [{ Type: 'volume', Name: 'f'.repeat(64), Destination: '/var/lib/registry', Driver: 'local' }] })
+    // the registry image declares VOLUME /var/lib/registry: the fake docker run gives it an anonymous volume
+    // that holds the cached images, as dockerd does
   }
   if (o.state ?? true) {
     fs.mkdirSync(stateDir, { recursive: true })
@@ -92,6 +94,7 @@ export async function kindWorld(o: WorldOptions = {}): Promise<World> {
     cli,
     clusters: () => cli('kind', ['get', 'clusters']).split('\n').filter(Boolean),
     containers: () => Object.keys(f.state().docker.containers).sort(),
+    volumes: () => cli('docker', ['volume', 'ls', '-q']).split('\n').filter(Boolean),
     contexts: () => Object.keys(f.state().kube.contexts).sort(),
     currentContext: () => f.state().kube.currentContext,
     snapshot() {

@@ -54,6 +54,31 @@ test('low inotify limits and kubectl skew produce warnings with fixes', () => {
   assert.is(rows.find((r) => r.check === 'kubectl skew')!.status, 'warn')
 })
 
+test('a kubectl 1.30 client fails doctor: outside the skew of the v1.34 node image, and without `debug --custom`', () => {
+  assert.is(versions.kubectl.minimum, 'v1.33.0')
+  const rows = evaluateDoctor({ ...base(), kubectl: 'v1.30.13' }, cfg(), versions)
+  const kubectl = rows.find((r) => r.check === 'kubectl')!
+  assert.is(kubectl.status, 'fail')
+  assert.match(kubectl.detail, 'v1.30.13 is older than v1.33.0')
+  assert.match(kubectl.detail, 'debug --custom')
+  assert.match(kubectl.fix ?? '', `https://dl.k8s.io/release/${versions.kubectl.version}/bin/linux/amd64/kubectl`)
+  assert.ok(doctorFailed(rows))
+  assert.is(evaluateDoctor({ ...base(), kubectl: 'v1.33.1' }, cfg(), versions).find((r) => r.check === 'kubectl')!.status, 'ok')
+})
+
+test('doctor command with the (fake) kubectl reporting client v1.30: the kubectl row fails, exit 3', async () => {
+  const f = fakeEnv({ kube: { clientVersion: 'v1.30.13', currentContext: '', contexts: {}, objects: {} } })
+  try {
+    const r = await runScript('doctor', ['--json'], { env: f.env })
+    assert.is(r.code, 3, r.stderr)
+    const row = JSON.parse(r.stdout).rows.find((x: { check: string }) => x.check === 'kubectl')
+    assert.is(row.status, 'fail')
+    assert.match(row.detail, 'v1.30.13 is older than v1.33.0')
+  } finally {
+    f.cleanup()
+  }
+})
+
 test('doctor command: missing kind/helm/flux are reported clearly, exit 3, no stack trace', async () => {
   const f = fakeEnv()
   try {

@@ -32,6 +32,57 @@ test('apply, get, wait and delete round-trip like the API server', () => {
   }
 })
 
+test('delete --all or -l that matches nothing prints "No resources found" on stdout, exit 0 (kubectl delete.go)', () => {
+  const f = world()
+  try {
+    k(f.env, ['--context', 'kind-platform', 'apply', '-f', '-'], 'apiVersion: v1\nkind: Namespace\nmetadata: {name: flux-system}\n')
+    for (const sel of [['--all'], ['-l', 'app=none']]) {
+      const r = k(f.env, ['--context', 'kind-platform', '-n', 'flux-system', 'delete', 'kustomizations.kustomize.toolkit.fluxcd.io', ...sel, '--ignore-not-found', '--wait=true'])
+      assert.is(r.status, 0, r.stderr)
+      assert.is(r.stdout, 'No resources found\n')
+      assert.is(r.stderr, '')
+    }
+    // a named object that is not there, with --ignore-not-found: found++ then the NotFound is filtered out, nothing printed
+    const named = k(f.env, ['--context', 'kind-platform', 'delete', 'namespace', 'gone', '--ignore-not-found'])
+    assert.is(named.status, 0)
+    assert.is(named.stdout, '')
+    k(f.env, ['--context', 'kind-platform', 'apply', '-f', '-'], 'apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: apps, namespace: flux-system}\n')
+    const one = k(f.env, ['--context', 'kind-platform', '-n', 'flux-system', 'delete', 'kustomizations.kustomize.toolkit.fluxcd.io', '--all', '--ignore-not-found'])
+    assert.is(one.stdout, 'kustomization.kustomize.toolkit.fluxcd.io "apps" deleted\n')
+  } finally {
+    f.cleanup()
+  }
+})
+
+test('debug --custom exists as the client version and KUBECTL_DEBUG_CUSTOM_PROFILE decide (1.30: only =true; 1.31-1.32: unless =false)', () => {
+  const f = world()
+  try {
+    const debug = (version: string, gate?: string) => {
+      f.setState((s) => { s.kube.clientVersion = version })
+      const env = { ...f.env }
+      delete env.KUBECTL_DEBUG_CUSTOM_PROFILE
+      if (gate !== undefined) env.KUBECTL_DEBUG_CUSTOM_PROFILE = gate
+      return k(env, ['--context', 'kind-platform', 'debug', '-n', 'x', 'p', '--image=busybox', '--profile=restricted', '--custom=/tmp/c.json', '--', 'sh'])
+    }
+    const unknown = "error: unknown flag: --custom\nSee 'kubectl debug --help' for usage.\n"
+    for (const [version, gate] of [['v1.30.13', undefined], ['v1.30.13', 'false'], ['v1.31.9', 'false'], ['v1.32.5', 'FALSE']] as const) {
+      const r = debug(version, gate)
+      assert.is(r.status, 1, `${version} ${gate}`)
+      assert.is(r.stderr, unknown, `${version} ${gate}`)
+      assert.is(r.stdout, '')
+    }
+    // accepted: the flag parses, and the fake goes on to look for the pod
+    for (const [version, gate] of [['v1.30.13', 'true'], ['v1.30.13', 'TRUE'], ['v1.31.9', undefined], ['v1.33.1', 'false'], ['v1.34.1', undefined]] as const) {
+      assert.match(debug(version, gate).stderr, 'pods "p" not found', `${version} ${gate}`)
+    }
+    f.setState((s) => { s.kube.clientVersion = 'v1.30.13' })
+    const v = JSON.parse(k(f.env, ['version', '--client', '-o', 'json']).stdout)
+    assert.equal([v.clientVersion.major, v.clientVersion.minor, v.clientVersion.gitVersion], ['1', '30', 'v1.30.13'])
+  } finally {
+    f.cleanup()
+  }
+})
+
 test('stuck objects time out in wait; injected faults fail N times then recover', () => {
   const f = world()
   try {

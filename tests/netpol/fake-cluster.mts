@@ -64,7 +64,7 @@ export function inProcessRunner(state: Record<string, any>): InProcess {
         faults.splice(fault, 1)
       } else {
         const kubectl = (await import(modPath)) as { default: (a: unknown) => Promise<typeof r> }
-        r = await kubectl.default({ argv: [...args], state, stdin: '', env: process.env, dir })
+        r = await kubectl.default({ argv: [...args], state, stdin: '', env: { ...process.env, ...opts.env }, dir })
       }
       const exitCode = r.code ?? 0
       const res: RunResult = { stdout: r.stdout ?? '', stderr: r.stderr ?? '', exitCode, ok: exitCode === 0, dryRun: false, durationMs: 0 }

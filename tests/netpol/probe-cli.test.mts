@@ -34,6 +34,21 @@ test('CNI enforcing the reported policies: exit 0, JSON report, one kubectl exec
   }
 })
 
+test('a kubectl 1.30 client (no --custom unless KUBECTL_DEBUG_CUSTOM_PROFILE=true) still adds the probe containers', async () => {
+  const state = clusterState()
+  state.kube.clientVersion = 'v1.30.13'
+  const f = fakeEnv(state, { KUBECTL_DEBUG_CUSTOM_PROFILE: 'false' })
+  try {
+    const r = await runScript('netpol', [...FAST, '--format', 'json'], { env: f.env, timeoutMs: 180_000 })
+    assert.is(r.code, 0, r.stderr)
+    assert.ok((JSON.parse(r.stdout) as JsonReport).ok)
+    assert.is(f.calls('kubectl').filter((c) => c.argv.includes('debug')).length, 9)
+    assert.not.match(r.stderr, 'unknown flag')
+  } finally {
+    f.cleanup()
+  }
+})
+
 test('CNI enforcing nothing: mismatches reported, exit 1, re-probes only sources with mismatches', async () => {
   const f = fakeEnv(clusterState({ enforce: 'none' }))
   try {

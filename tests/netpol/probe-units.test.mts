@@ -8,6 +8,7 @@ import path from 'node:path'
 import { buildProbeScript, classify, parseProbeOutput, parseProbeScript, type ProbeSpec } from '../../scripts/lib/netpol/probe/script.mts'
 import { probeRounds, type SourcePlan } from '../../scripts/lib/netpol/probe/rounds.mts'
 import { planProbes } from '../../scripts/lib/netpol/probe/plan.mts'
+import { debugError } from '../../scripts/lib/netpol/probe/live.mts'
 import { buildCluster } from '../../scripts/lib/netpol/objects.mts'
 import { computeExpectation } from '../../scripts/lib/netpol/targets.mts'
 import { removeDir, tempDir } from '../helpers/tmp.mts'
@@ -149,6 +150,12 @@ test('rounds: an exec failure keeps an earlier real observation, records the err
   const none = await probeRounds(plans(1), { exec: async () => ({ ok: false, stdout: '', error: 'no container' }) }, { timeoutSec: 1, deadlineMs: 0, intervalMs: 0, concurrency: 1 })
   assert.equal(none.observations.get('p0|a'), { connected: false, class: 'error', detail: 'no container', attempts: 1 })
   assert.is(none.rounds, 1, 'deadline 0: a single round')
+})
+
+test('a failed kubectl debug is reported by its "error:" line, not the usage hint after it; an unknown --custom points at doctor', () => {
+  assert.is(debugError("error: unknown flag: --custom\nSee 'kubectl debug --help' for usage.\n"), 'error: unknown flag: --custom (this kubectl is too old for the probes: npx zx scripts/doctor.mts)')
+  assert.is(debugError('Error from server (NotFound): pods "x" not found\n'), 'Error from server (NotFound): pods "x" not found')
+  assert.is(debugError(''), undefined)
 })
 
 test.run()

@@ -158,4 +158,49 @@ test('credentials in FLUX_GIT_URL are split off (for GIT_PASSWORD) and registere
   assert.equal(splitGitCredentials('ssh://git@github.com/o/r.git'), { url: 'ssh://git@github.com/o/r.git' })
 })
 
+test('git over ssh:// needs a key file that exists (refused before anything is created, exit 2, with the fix); scp-like URLs are rewritten for you', async () => {
+  const { assertFluxModeSupported, sshKeyPath } = await import('../../scripts/lib/up/phases/flux.mts')
+  const { loadConfig } = await import('../../scripts/lib/shell/config.mts')
+  const { fluxBootstrapGitArgs } = await import('../../scripts/lib/tools/flux.mts')
+  const dir = tempDir('ssh-key-')
+  try {
+    fs.writeFileSync(path.join(dir, 'deploy'), '-----BEGIN OPENSSH PRIVATE KEY-----\nnot-a-real-key\n-----END OPENSSH PRIVATE KEY-----\n', { mode: 0o600 })
+    const check = (env: Record<string, string>) => {
+      try {
+        assertFluxModeSupported({ root: dir, config: loadConfig({ env: { FLUX_MODE: 'git', ...env }, envFile: '/nonexistent' }) })
+        return undefined
+      } catch (e) {
+        return e as { message: string; hint: string; exitCode: number }
+      }
+    }
+    const none = check({ FLUX_GIT_URL: 'ssh://git@github.com/org/platform.git' })!
+    assert.is(none.exitCode, 2)
+    assert.match(none.message, 'needs FLUX_GIT_SSH_KEY_FILE')
+    assert.match(none.message, 'new deploy key nobody added to the repository')
+    assert.match(none.hint, 'deploy key with write access')
+    const missing = check({ FLUX_GIT_URL: 'ssh://git@github.com/org/platform.git', FLUX_GIT_SSH_KEY_FILE: 'keys/nope' })!
+    assert.is(missing.exitCode, 2)
+    assert.match(missing.message, `FLUX_GIT_SSH_KEY_FILE=keys/nope does not exist (${path.join(dir, 'keys/nope')})`)
+    assert.match(check({ FLUX_GIT_URL: 'ssh://git@github.com/org/platform.git', FLUX_GIT_SSH_KEY_FILE: '.' })!.message, 'is not a file')
+    fs.writeFileSync(path.join(dir, 'deploy.pub'), 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIfake me@host\n')
+    const pub = check({ FLUX_GIT_URL: 'ssh://git@github.com/org/platform.git', FLUX_GIT_SSH_KEY_FILE: 'deploy.pub' })!
+    assert.match(pub.message, 'deploy.pub is a public key')
+    assert.not.match(pub.message + pub.hint, 'AAAAC3NzaC1lZDI1NTE5', 'the key file content is never shown')
+    fs.writeFileSync(path.join(dir, 'notes.txt'), 'hello\n')
+    assert.match(check({ FLUX_GIT_URL: 'ssh://git@github.com/org/platform.git', FLUX_GIT_SSH_KEY_FILE: 'notes.txt' })!.message, 'is not a PEM/OpenSSH private key')
+    assert.is(check({ FLUX_GIT_URL: 'ssh://git@github.com/org/platform.git', FLUX_GIT_SSH_KEY_FILE: 'deploy' }), undefined)
+    const scp = check({ FLUX_GIT_URL: 'git@github.com:org/platform.git' })!
+    assert.is(scp.exitCode, 2)
+    assert.match(scp.hint, 'FLUX_GIT_URL=ssh://git@github.com/org/platform.git')
+    assert.is(check({ FLUX_GIT_URL: 'https://github.com/org/platform.git', GITHUB_TOKEN: 'x'.repeat(20) }), undefined, 'https needs no key')
+    assert.is(sshKeyPath('deploy', dir), path.join(dir, 'deploy'))
+    assert.ok(sshKeyPath('~/.ssh/id', dir).endsWith('/.ssh/id') && !sshKeyPath('~/.ssh/id', dir).includes('~'))
+    const args = fluxBootstrapGitArgs('kind-platform', { url: 'ssh://git@github.com/org/platform.git', branch: 'main', path: 'bootstrap/git', version: 'v2.7.2', components: ['source-controller'], timeoutMs: 60_000, privateKeyFile: '/k/deploy', password: 'pass' })
+    assert.ok(args.includes('--private-key-file=/k/deploy'))
+    assert.not.ok(args.some((a) => a.includes('pass') || a === '--token-auth'), 'the passphrase never goes to argv')
+  } finally {
+    removeDir(dir)
+  }
+})
+
 test.run()

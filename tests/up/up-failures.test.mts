@@ -1,5 +1,6 @@
 // up when things go wrong or differ: a HelmRelease that never gets Ready, FLUX_MODE=git with a token,
 // FLUX_MODE=none (everything through helm and kubectl).
+import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { test } from 'uvu'
@@ -88,13 +89,69 @@ test('FLUX_MODE=none: every add-on through helm in dependency order, manifests a
   }
 })
 
+test('FLUX_MODE=git over ssh:// without a key file: refused before any external call, exit 2, the fix named', async () => {
+  const f = clusterWorld({ FLUX_MODE: 'git', FLUX_GIT_URL: 'ssh://git@github.com/example/platform.git', FLUX_GIT_PATH: 'bootstrap/git' })
+  try {
+    const r = await runScript('up', [], { env: f.env, timeoutMs: 180_000 })
+    assert.is(r.code, 2, r.stderr)
+    assert.match(r.stderr, 'needs FLUX_GIT_SSH_KEY_FILE')
+    assert.match(r.stderr, 'set FLUX_GIT_SSH_KEY_FILE')
+    assert.equal(f.calls(), [], 'nothing was run, nothing created')
+  } finally {
+    f.cleanup()
+  }
+})
+
+test('the fake flux bootstrap over ssh without --private-key-file ends as the real one: the GitRepository health check fails', () => {
+  const f = clusterWorld()
+  try {
+    const r = spawnSync('flux', ['bootstrap', 'git', '--url=ssh://git@github.com/example/platform.git', '--branch=main', '--path=bootstrap/git', '--silent', '--context', 'kind-platform', '--timeout=60s'], { env: f.env, encoding: 'utf8' })
+    assert.is(r.status, 1)
+    assert.match(r.stderr, /✔ public key: ecdsa-sha2-nistp384 /)
+    assert.match(r.stderr, "✗ gitrepository 'flux-system/flux-system' not ready: 'failed to checkout and determine revision: unable to clone 'ssh://git@github.com/example/platform.git': ssh: handshake failed: ssh: unable to authenticate")
+    assert.match(r.stderr.trim().split('\n').at(-1)!, /^✗ bootstrap failed with 2 health check failure\(s\): \[error while waiting for GitRepository to be ready: /)
+    const repo = f.state().kube.objects['kind-platform'].find((o: any) => o.kind === 'GitRepository')
+    assert.is(repo.status.conditions[0].status, 'False')
+  } finally {
+    f.cleanup()
+  }
+})
+
+test('FLUX_MODE=git over ssh:// with FLUX_GIT_SSH_KEY_FILE: flux gets --private-key-file, the passphrase only through GIT_PASSWORD, a token never', async () => {
+  const passphrase = 'correct-horse-battery-staple-42'
+  const token = 'ghp_NotForSshT0kenValue1234567890abcd'
+  const keyText = 'b3BlbnNzaC1rZXktdjEAAAAACmFlczI1Ni1jdHIAAAAGYmNyeXB0-not-a-real-key'
+  for (const withPassphrase of [false, true]) {
+    const f = clusterWorld({ FLUX_MODE: 'git', FLUX_GIT_URL: 'ssh://git@github.com/example/platform.git', FLUX_GIT_PATH: 'bootstrap/git', GITHUB_TOKEN: token, ...(withPassphrase ? { FLUX_GIT_SSH_KEY_PASSPHRASE: passphrase } : {}) })
+    try {
+      const key = path.join(f.dir, 'deploy-key')
+      fs.writeFileSync(key, `-----BEGIN OPENSSH PRIVATE KEY-----\n${keyText}\n-----END OPENSSH PRIVATE KEY-----\n`, { mode: 0o600 })
+      const r = await runScript('up', ['--only', 'flux', '--verbose'], { env: { ...f.env, FLUX_GIT_SSH_KEY_FILE: key }, timeoutMs: 180_000 })
+      assert.is(r.code, 0, r.stderr)
+      assert.match(r.stderr, `--private-key-file=${key}`)
+      const boot = f.state().flux.bootstrap
+      assert.is(boot.privateKeyFile, key)
+      assert.is(boot.tokenAuth, false)
+      // over ssh flux takes GIT_PASSWORD as the key's passphrase: the GitHub token must not go there
+      assert.is(boot.passwordFrom, withPassphrase ? 'env' : 'none')
+      for (const secret of [passphrase, token, keyText]) {
+        assert.not.ok(r.stderr.includes(secret) || r.stdout.includes(secret), 'not printed')
+        assert.not.ok(f.calls().some((c) => c.argv.some((a) => a.includes(secret))), 'not in any argv')
+      }
+    } finally {
+      f.cleanup()
+    }
+  }
+})
+
 test('a failing helm release stops up with the release named and a diagnostics bundle', async () => {
   const f = clusterWorld({ FLUX_MODE: 'none' })
   try {
     f.setState((s) => { s.helm = { version: 'v3.19.0', releases: {}, failing: ['traefik'] } })
     const r = await runScript('up', ['--only', 'addons'], { env: f.env })
     assert.is(r.code, 5, r.stderr)
-    assert.match(r.stderr, /✖ addons\/traefik: failed with exit code 1: Error: INSTALLATION FAILED: release traefik failed, and has been uninstalled/)
+    // helm v3 `upgrade --install` of a new release returns install.go's error unwrapped
+    assert.match(r.stderr, /✖ addons\/traefik: failed with exit code 1: Error: release traefik failed, and has been uninstalled due to atomic being set: context deadline exceeded/)
     assert.match(r.stderr, 'diagnostics bundle:')
   } finally {
     f.cleanup()

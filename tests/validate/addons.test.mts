@@ -179,7 +179,7 @@ test('an unpinned chart, a missing repository and a dependency cycle are errors'
   } finally {
     removeDir(dir)
   }
-  const a = (name: string, dependsOn: string[]): Addon => ({ name, namespace: 'x', chart: name, version: '1.0.0', repo: { type: 'https', url: 'https://x' }, valuesFiles: [], dependsOn, timeout: '5m', timeoutMs: 300_000, crds: true, release: { name, namespace: 'x', file: `/r/${name}.yaml` } })
+  const a = (name: string, dependsOn: string[]): Addon => ({ name, namespace: 'x', chart: name, version: '1.0.0', repo: { type: 'https', url: 'https://x' }, valuesFiles: [], runtimeValues: [], dependsOn, timeout: '5m', timeoutMs: 300_000, crds: true, release: { name, namespace: 'x', file: `/r/${name}.yaml` } })
   throwsStep(() => orderAddons([a('one', ['two']), a('two', ['one'])]), /dependency cycle: one -> two -> one/)
   throwsStep(() => orderAddons([a('one', ['ghost'])]), /depends on ghost/)
   assert.equal(orderAddons([a('c', ['b']), a('b', ['a']), a('a', [])]).map((x) => x.name), ['a', 'b', 'c'])

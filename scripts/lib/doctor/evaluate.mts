@@ -36,7 +36,7 @@ export function installHint(tool: string, platform: NodeJS.Platform, v: Versions
   switch (tool) {
     case 'docker': return mac ? 'install and start Docker Desktop (or colima: brew install colima docker && colima start)' : 'sudo apt-get install docker.io && sudo systemctl start docker (or see docs.docker.com/engine/install)'
     case 'kind': return mac ? 'brew install kind' : `curl -Lo ./kind https://kind.sigs.k8s.io/dl/${v.kind.version}/kind-linux-amd64 && chmod +x kind && sudo mv kind /usr/local/bin/`
-    case 'kubectl': return mac ? 'brew install kubectl' : 'see https://kubernetes.io/docs/tasks/tools/install-kubectl-linux/'
+    case 'kubectl': return mac ? 'brew install kubectl' : `curl -LO https://dl.k8s.io/release/${v.kubectl.version}/bin/linux/amd64/kubectl && sudo install kubectl /usr/local/bin/ (see https://kubernetes.io/docs/tasks/tools/install-kubectl-linux/)`
     case 'helm': return mac ? 'brew install helm' : 'curl -fsSL https://raw.githubusercontent.com/helm/helm/main/scripts/get-helm-3 | bash'
     case 'flux': return mac ? 'brew install fluxcd/tap/flux' : `curl -s https://fluxcd.io/install.sh | sudo FLUX_VERSION=${v.flux.version.replace(/^v/, '')} bash`
     default: return `install ${tool}`
@@ -60,7 +60,9 @@ export function evaluateDoctor(o: Observations, c: Config, v: Versions): DoctorR
   if (o.kind && atLeast(o.kind, v.kind.minimum) && !atLeast(o.kind, 'v0.24.0')) {
     rows.push({ check: 'kind networkpolicy', status: 'warn', detail: 'kind < v0.24 does not enforce NetworkPolicy', required: false })
   }
-  tool('kubectl', o.kubectl, v.kubectl.minimum, true, 'older clients lack kustomize features')
+  // The minimum is one minor below the node image (kubectl's skew policy). It also keeps the netpol probes
+  // working: `kubectl debug --custom` is missing from 1.30 clients unless KUBECTL_DEBUG_CUSTOM_PROFILE=true.
+  tool('kubectl', o.kubectl, v.kubectl.minimum, true, 'kubectl supports one minor version of skew with the cluster, and netpol probes need `kubectl debug --custom`')
   tool('helm', o.helm, v.helm.minimum, true, 'Helm 3.14+ for OCI charts')
   tool('flux', o.flux, v.flux.minimum, usesFlux, 'Flux v2 GA APIs')
 

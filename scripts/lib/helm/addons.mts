@@ -8,6 +8,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import YAML from 'yaml'
 import { EXIT, StepError } from '../shell/errors.mts'
+import type { RuntimeValuesRef } from './runtime-values.mts'
 import { parseGoDuration } from '../validate/duration.mts'
 import { configMapGenerators, kustomizationRefs, readKustomization } from '../validate/kustomization-file.mts'
 
@@ -29,6 +30,8 @@ export interface Addon {
   repo: AddonRepo
   /** absolute paths of the values files, in the order Helm must merge them (later wins) */
   valuesFiles: string[]
+  /** optional valuesFrom ConfigMaps no generator defines: values the scripts supply at run time, merged after valuesFiles */
+  runtimeValues: RuntimeValuesRef[]
   /** inline spec.values of the HelmRelease, merged after valuesFiles (none of ours use it) */
   values?: Record<string, unknown>
   /** release names of the add-ons that must be installed first */
@@ -119,24 +122,27 @@ function resolveChart(hr: Placed, objects: Placed[]): { chart: string; version: 
   return { chart, version, repo: oci ? { type: 'oci', url: `${url}/${chart}` } : { type: 'https', url } }
 }
 
-function resolveValues(hr: Placed, gens: PlacedGenerator[]): string[] {
+function resolveValues(hr: Placed, gens: PlacedGenerator[]): { files: string[]; runtime: RuntimeValuesRef[] } {
   const ns = hr.namespace ?? 'default'
-  const out: string[] = []
+  const files: string[] = []
+  const runtime: RuntimeValuesRef[] = []
   const list = Array.isArray(hr.doc.spec?.valuesFrom) ? (hr.doc.spec.valuesFrom as Obj[]) : []
   list.forEach((v, i) => {
     const field = `spec.valuesFrom[${i}]`
     if (v.kind !== 'ConfigMap') throw fail(`HelmRelease ${ns}/${hr.doc.metadata?.name} ${field}: only ConfigMaps generated from files can be used outside Flux (got ${v.kind})`, hr.file)
     const gen = gens.find((g) => g.name === v.name && (g.namespace ?? 'default') === ns)
+    const key = typeof v.valuesKey === 'string' ? v.valuesKey : 'values.yaml'
     if (!gen) {
-      if (v.optional === true) return
+      // optional and not in the repo: supplied at run time (lib/helm/runtime-values.mts) or absent
+      if (v.optional === true) { runtime.push({ configMap: String(v.name), namespace: ns, key }); return }
       throw fail(`HelmRelease ${ns}/${hr.doc.metadata?.name} ${field}: no configMapGenerator named ${v.name} in namespace ${ns}`, hr.file)
     }
-    const key = typeof v.valuesKey === 'string' ? v.valuesKey : 'values.yaml'
+    if (runtime.length) throw fail(`HelmRelease ${ns}/${hr.doc.metadata?.name} ${field}: values files must come before the optional runtime ConfigMaps in valuesFrom`, hr.file)
     const file = gen.files[key]
     if (!file) throw fail(`configMapGenerator ${v.name} has no file for key ${key} (used by HelmRelease ${hr.doc.metadata?.name} ${field}.valuesKey)`, gen.file)
-    out.push(file)
+    files.push(file)
   })
-  return out
+  return { files, runtime }
 }
 
 /** Dependencies first; ties keep declaration order. Throws on cycles and on unknown names. */
@@ -177,6 +183,7 @@ export function readAddons(root: string, dir: string = DEFAULT_ADDONS_DIR): Addo
   }
   const addons = releases.map((hr): Addon => {
     const ns = hr.namespace ?? 'default'
+    const values = resolveValues(hr, gens)
     const spec = hr.doc.spec ?? {}
     const timeout = typeof spec.timeout === 'string' ? spec.timeout : DEFAULT_TIMEOUT
     const timeoutMs = parseGoDuration(timeout)
@@ -190,7 +197,8 @@ export function readAddons(root: string, dir: string = DEFAULT_ADDONS_DIR): Addo
       name: nameOf(hr),
       namespace: typeof spec.targetNamespace === 'string' && spec.targetNamespace ? spec.targetNamespace : ns,
       ...resolveChart(hr, objects),
-      valuesFiles: resolveValues(hr, gens),
+      valuesFiles: values.files,
+      runtimeValues: values.runtime,
       ...(spec.values && typeof spec.values === 'object' ? { values: spec.values as Record<string, unknown> } : {}),
       dependsOn,
       timeout,

@@ -37,10 +37,19 @@ export function mergeValues(...layers: Record<string, unknown>[]): Record<string
   return layers.reduce((acc, l) => merge(acc, l), {})
 }
 
-/** The user-supplied values the release should have: its values files merged in order, then inline values. */
-export function desiredValues(a: Addon): Record<string, unknown> {
+/**
+ * The user-supplied values the release should have, in Flux's order: its values files, then the runtime values
+ * (the optional valuesFrom ConfigMaps after them), then inline spec.values.
+ */
+export function desiredValues(a: Addon, runtime: Record<string, unknown>[] = []): Record<string, unknown> {
   const files = a.valuesFiles.map((f) => (YAML.parse(fs.readFileSync(f, 'utf8')) ?? {}) as Record<string, unknown>)
-  return mergeValues(...files, ...(a.values ? [a.values] : []))
+  return mergeValues(...files, ...runtime, ...(a.values ? [a.values] : []))
+}
+
+/** What `helm upgrade` gets on stdin (`--values -`) after the values files: runtime values, then inline values. */
+export function stdinValues(a: Addon, runtime: Record<string, unknown>[] = []): Record<string, unknown> | undefined {
+  const layers = [...runtime, ...(a.values ? [a.values] : [])]
+  return layers.length ? mergeValues(...layers) : undefined
 }
 
 /** JSON-equal with object keys in any order */

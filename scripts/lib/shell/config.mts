@@ -35,6 +35,8 @@ export interface Config {
   fluxGitUrl: string
   fluxGitBranch: string
   fluxGitPath: string
+  fluxGitSshKeyFile: string
+  fluxGitSshKeyPassphrase: string
   githubToken: string
   gitPassword: string
   grafanaAdminPassword: string
@@ -61,7 +63,7 @@ export interface Versions {
   registry: { image: string }
   flux: { version: string; minimum: string }
   helm: { version: string; minimum: string }
-  kubectl: { minimum: string }
+  kubectl: { version: string; minimum: string }
 }
 
 export function loadVersions(root = REPO_ROOT): Versions {
@@ -143,8 +145,12 @@ export const KEYS: readonly KeySpec[] = [
     doc: 'Branch for FLUX_MODE=git.' },
   { key: 'FLUX_GIT_PATH', field: 'fluxGitPath', def: 'bootstrap/git', allowed: 'a path inside the repository', parse: nonEmpty,
     doc: 'Path Flux syncs in FLUX_MODE=git (bootstrap/git: the root Kustomizations reading from the GitRepository; see bootstrap/README.md).' },
+  { key: 'FLUX_GIT_SSH_KEY_FILE', field: 'fluxGitSshKeyFile', def: '', allowed: 'a path to an SSH private key file (relative to the repo root, or ~/...)', parse: text,
+    doc: 'Required for an ssh:// FLUX_GIT_URL: the private key of a deploy key with write access to that repository. flux bootstrap pushes with it and gives it to the cluster (Secret flux-system/flux-system); without it the cluster would get a new key nobody registered. Only the path is ever passed or printed.' },
+  { key: 'FLUX_GIT_SSH_KEY_PASSPHRASE', field: 'fluxGitSshKeyPassphrase', def: '', secret: true, allowed: 'the passphrase of FLUX_GIT_SSH_KEY_FILE, or empty for a key without one', parse: text,
+    doc: 'SECRET. Passphrase of FLUX_GIT_SSH_KEY_FILE; passed to flux only through the environment (GIT_PASSWORD), never printed.' },
   { key: 'GITHUB_TOKEN', field: 'githubToken', def: '', secret: true, allowed: 'a GitHub token', parse: text,
-    doc: 'SECRET. Token for FLUX_MODE=git with a GitHub remote; passed to flux only through the environment, never printed.' },
+    doc: 'SECRET. Token for FLUX_MODE=git with a GitHub https:// remote (ssh:// uses FLUX_GIT_SSH_KEY_FILE); passed to flux only through the environment, never printed.' },
   { key: 'GIT_PASSWORD', field: 'gitPassword', def: '', secret: true, allowed: 'a password or token', parse: text,
     doc: 'SECRET. Password/token for FLUX_MODE=git with a non-GitHub https remote.' },
   { key: 'GRAFANA_ADMIN_PASSWORD', field: 'grafanaAdminPassword', def: '', secret: true, allowed: 'at least 12 characters, or empty to generate one', parse: (raw) => {

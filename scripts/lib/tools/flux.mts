@@ -67,9 +67,11 @@ export interface FluxBootstrapGit {
   path: string
   version: string
   components: string[]
-  /** token/password: goes to the flux process as GIT_PASSWORD, never into argv */
+  /** https: the token/password; ssh: the key's passphrase. Goes to the flux process as GIT_PASSWORD, never into argv */
   password?: string
   username?: string
+  /** ssh: the deploy key flux pushes with and stores in the cluster (only its path is passed) */
+  privateKeyFile?: string
   timeoutMs: number
 }
 
@@ -78,8 +80,9 @@ export function fluxBootstrapGitArgs(context: string, o: FluxBootstrapGit): stri
   return [
     'bootstrap', 'git', `--url=${o.url}`, `--branch=${o.branch}`, `--path=${o.path}`,
     `--version=${o.version}`, `--components=${o.components.join(',')}`,
-    // https + token: basic auth from GIT_PASSWORD; ssh: the local agent/key. --silent: never prompt.
+    // https + token: basic auth from GIT_PASSWORD; ssh: the deploy key file (passphrase from GIT_PASSWORD). --silent: never prompt.
     ...(https && o.password ? ['--token-auth', `--username=${o.username ?? 'git'}`] : []),
+    ...(!https && o.privateKeyFile ? [`--private-key-file=${o.privateKeyFile}`] : []),
     '--silent', '--context', context, `--timeout=${Math.ceil(o.timeoutMs / 1000)}s`,
   ]
 }
@@ -90,7 +93,9 @@ export async function fluxBootstrapGit(r: Runner, context: string, o: FluxBootst
     step, mutating: true, timeoutMs: o.timeoutMs + 60_000,
     // flux reads GIT_PASSWORD when --password is not given (cmd/flux/bootstrap_git.go)
     env: o.password ? { GIT_PASSWORD: o.password } : {},
-    hint: 'check FLUX_GIT_URL/FLUX_GIT_BRANCH and that the token (GITHUB_TOKEN or GIT_PASSWORD) may push to the repository',
+    hint: o.privateKeyFile
+      ? 'check FLUX_GIT_URL/FLUX_GIT_BRANCH and that FLUX_GIT_SSH_KEY_FILE is a deploy key with write access to the repository'
+      : 'check FLUX_GIT_URL/FLUX_GIT_BRANCH and that the token (GITHUB_TOKEN or GIT_PASSWORD) may push to the repository',
   })
   return `${res.stdout}${res.stderr}`
 }

@@ -80,6 +80,40 @@ export async function helmUpgradeInstall(r: Runner, context: string, o: HelmUpgr
   return res.stdout
 }
 
+export interface HelmHistoryEntry {
+  revision: number
+  /** RFC 3339 (helm's time.Time in JSON) */
+  updated: string
+  /** deployed | superseded | failed | pending-install | pending-upgrade | pending-rollback | uninstalled | ... */
+  status: string
+  chart: string
+  app_version: string
+  description: string
+}
+
+/** `helm history <release> -o json`: every stored revision, oldest first (cmd/helm/history.go). Read-only. */
+export async function helmHistory(r: Runner, context: string, name: string, namespace: string, step = 'helm'): Promise<{ ok: boolean; entries: HelmHistoryEntry[]; error: string }> {
+  const res = await r.run('helm', ['history', name, '--namespace', namespace, '--max', '256', '--output', 'json', '--kube-context', context], { step, timeoutMs: 60_000, nothrow: true })
+  if (!res.ok) return { ok: false, entries: [], error: lastLine(res.stderr) || `exit ${res.exitCode}` }
+  try {
+    const list = (JSON.parse(res.stdout.trim() || '[]') as HelmHistoryEntry[] | null) ?? []
+    return { ok: true, entries: [...list].sort((a, b) => a.revision - b.revision), error: '' }
+  } catch {
+    return { ok: false, entries: [], error: 'helm history printed something that is not JSON' }
+  }
+}
+
+export const helmRollbackArgs = (context: string, name: string, namespace: string, revision: number, timeoutMs: number): string[] =>
+  ['rollback', name, String(revision), '--namespace', namespace, '--wait', '--timeout', `${Math.max(1, Math.ceil(timeoutMs / 1000))}s`, '--kube-context', context]
+
+/** `helm rollback <release> <revision> --wait`: back to a revision that worked. Mutating. */
+export async function helmRollback(r: Runner, context: string, name: string, namespace: string, revision: number, timeoutMs: number, step = 'helm'): Promise<void> {
+  await r.run('helm', helmRollbackArgs(context, name, namespace, revision, timeoutMs), {
+    step, mutating: true, timeoutMs: timeoutMs + 120_000,
+    hint: `see \`helm history ${name} -n ${namespace} --kube-context ${context}\``,
+  })
+}
+
 /** The rollback flag this helm understands: --rollback-on-failure from Helm 4, --atomic before. */
 export function rollbackFlagFor(version: string | undefined): '--rollback-on-failure' | '--atomic' {
   const major = Number(/v?(\d+)\./.exec(version ?? '')?.[1] ?? 3)

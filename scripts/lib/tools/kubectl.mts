@@ -219,10 +219,20 @@ export async function namespaceNames(r: Runner, context: string, step = 'kubectl
   return res.stdout.split('\n').map((l) => l.trim().replace(/^namespaces?\//, '')).filter(Boolean)
 }
 
+/**
+ * What `kubectl delete ... --ignore-not-found` reports: kubectl prints `<kind> "<name>" deleted` per object it
+ * deleted, and "No resources found" on stdout when a list (--all, -l) matched nothing (delete.go
+ * DeleteResult: `if found == 0 { fmt.Fprintf(o.Out, "No resources found\n") }`); a missing named object prints
+ * nothing. Only a "deleted" line means something was removed. Pure.
+ */
+export function deletedSomething(stdout: string): boolean {
+  return stdout.split('\n').some((l) => /^\S+ "[^"]+" (force )?deleted$/.test(l.trim()))
+}
+
 /** Delete a namespace and wait until it is gone (everything in it goes too). Mutating. */
 export async function deleteNamespace(r: Runner, context: string, name: string, timeoutMs: number, step = 'kubectl'): Promise<'removed' | 'absent'> {
   const res = await r.run('kubectl', ['--context', context, 'delete', 'namespace', name, '--ignore-not-found', '--wait=true', `--timeout=${secs(timeoutMs)}`], { step, mutating: true, timeoutMs: timeoutMs + 30_000 })
-  return res.dryRun || res.stdout.trim() ? 'removed' : 'absent'
+  return res.dryRun || deletedSomething(res.stdout) ? 'removed' : 'absent'
 }
 
 /**
@@ -231,7 +241,7 @@ export async function deleteNamespace(r: Runner, context: string, name: string, 
  */
 export async function deleteFluxKustomizations(r: Runner, context: string, timeoutMs: number, step = 'flux'): Promise<'removed' | 'absent'> {
   const res = await r.run('kubectl', ['--context', context, '-n', 'flux-system', 'delete', 'kustomizations.kustomize.toolkit.fluxcd.io', '--all', '--ignore-not-found', '--wait=true', `--timeout=${secs(timeoutMs)}`], { step, mutating: true, timeoutMs: timeoutMs + 30_000 })
-  return res.dryRun || res.stdout.trim() ? 'removed' : 'absent'
+  return res.dryRun || deletedSomething(res.stdout) ? 'removed' : 'absent'
 }
 
 // ---- network-policy prober ----
@@ -259,12 +269,20 @@ export interface DebugOptions {
   customFile: string
 }
 
+/**
+ * `kubectl debug --custom` only exists when the client's DebugCustomProfile gate lets it: 1.30 registers the flag
+ * only with KUBECTL_DEBUG_CUSTOM_PROFILE=true, 1.31-1.32 drop it when the variable is "false" (`if
+ * !cmdutil.DebugCustomProfile.IsDisabled()`), 1.33+ ignore it. Setting it to true is what every client accepts,
+ * whatever the user's environment says; doctor still asks for a client within the supported skew.
+ */
+export const DEBUG_CUSTOM_ENV = { KUBECTL_DEBUG_CUSTOM_PROFILE: 'true' } as const
+
 /** Adds an ephemeral container that idles (agnhost pause) so later execs can probe from the pod's netns. */
 export async function addProbeContainer(r: Runner, context: string, o: DebugOptions): Promise<RunResult> {
   return r.run(
     'kubectl',
     ['--context', context, 'debug', '-n', o.namespace, o.pod, `--container=${o.container}`, `--image=${o.image}`, '--image-pull-policy=IfNotPresent', '--profile=restricted', `--custom=${o.customFile}`, '--', '/agnhost', 'pause'],
-    { step: `${STEP}/probe-container`, mutating: true, nothrow: true, timeoutMs: 60_000 },
+    { step: `${STEP}/probe-container`, mutating: true, nothrow: true, timeoutMs: 60_000, env: { ...DEBUG_CUSTOM_ENV } },
   )
 }
 

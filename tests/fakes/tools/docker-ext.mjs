@@ -108,7 +108,7 @@ export async function startPorts(d, c) {
 const RUN_VALUE_FLAGS = new Set(['-p', '--publish', '--name', '-l', '--label', '--restart', '--network', '--net', '-e', '--env', '-v', '--volume', '--hostname', '-h', '--security-opt', '--tmpfs', '--entrypoint', '-w', '--workdir', '-u', '--user', '--platform', '--pull', '--cgroupns', '--add-host', '--memory', '-m', '--cpus', '--volume-driver', '--device', '--mount'])
 
 function parseRun(argv) {
-  const o = { publish: [], labels: {}, env: [], restart: 'no', network: 'bridge', detach: false, rm: false }
+  const o = { publish: [], labels: {}, env: [], restart: 'no', network: 'bridge', detach: false, rm: false, volumes: [] }
   let i = 0
   for (; i < argv.length; i++) {
     let a = argv[i]
@@ -124,6 +124,7 @@ function parseRun(argv) {
       else if (a === '--network' || a === '--net') o.network = v
       else if (a === '-e' || a === '--env') o.env.push(v)
       else if (a === '--hostname' || a === '-h') o.hostname = v
+      else if (a === '-v' || a === '--volume') o.volumes.push(v)
     } else if (a === '-d' || a === '--detach') o.detach = true
     else if (a === '--rm') o.rm = true
     else if (/^-[a-z]+$/.test(a)) { if (a.includes('d')) o.detach = true }
@@ -148,6 +149,7 @@ async function run({ argv, state }) {
   }
   // The daemon creates the container first; a port failure leaves it behind in "created" state, like docker does.
   const c = newContainer({ name, image: o.image, labels: o.labels, env: o.env, cmd: o.cmd, portBindings, restart: o.restart, networks: [o.network], running: false, hostname: o.hostname })
+  c.Mounts = mountsFor(d, o.image, o.volumes) // docker-volumes.mjs: the image's VOLUMEs become anonymous volumes
   d.containers[name] = c
   const bad = await startPorts(d, c)
   if (bad) return fail(bad)
@@ -194,6 +196,7 @@ function rm({ argv, state }) {
   const d = docker(state)
   const args = argv.slice(1)
   const force = args.some((a) => a === '-f' || a === '--force' || /^-[a-z]*f[a-z]*$/.test(a))
+  const withVolumes = args.some((a) => a === '-v' || a === '--volumes' || /^-[a-z]*v[a-z]*$/.test(a))
   const names = args.filter((a) => !a.startsWith('-'))
   const out = []
   const errs = []
@@ -212,6 +215,7 @@ function rm({ argv, state }) {
       continue
     }
     delete d.containers[n]
+    if (withVolumes) removeAnonymousVolumes(d, c)
     out.push(n)
   }
   return { code, stdout: out.map((n) => `${n}\n`).join(''), stderr: errs.map((e) => `${e}\n`).join('') }
@@ -497,3 +501,7 @@ export default async function dockerExt({ argv, state, stdin, env }) {
 // ---------- up helper: the demo image (build, push, manifest inspect, image inspect) lives in docker-image.mjs ----------
 import { HANDLERS as IMAGE_HANDLERS } from './docker-image.mjs'
 for (const [name, h] of Object.entries(IMAGE_HANDLERS)) HANDLERS[name] ??= h
+
+// ---------- volumes (anonymous volumes of images' VOLUMEs, rm -v, docker volume ...) live in docker-volumes.mjs ----------
+import { mountsFor, removeAnonymousVolumes, volume } from './docker-volumes.mjs'
+HANDLERS.volume ??= (ctx) => { docker(ctx.state); return volume({ ...ctx, template }) }

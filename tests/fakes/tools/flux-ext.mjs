@@ -14,7 +14,7 @@ const ok = (stdout = '', stderr = '') => ({ code: 0, stdout, stderr })
 
 function parse(argv) {
   const out = { positional: [], flags: {} }
-  const valued = new Set(['--context', '--namespace', '-n', '--timeout', '--path', '--source', '--revision', '--version', '-v', '--components', '--url', '--branch', '--username', '-u', '--password', '-p', '--output', '-o', '--kubeconfig'])
+  const valued = new Set(['--context', '--namespace', '-n', '--timeout', '--path', '--source', '--revision', '--version', '-v', '--components', '--url', '--branch', '--username', '-u', '--password', '-p', '--output', '-o', '--kubeconfig', '--private-key-file'])
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]
     if (a.startsWith('--') && a.includes('=')) { const [k, v] = a.split(/=(.*)/s); out.flags[k] = v }
@@ -200,6 +200,16 @@ function getAll(state, p) {
 
 // ---- bootstrap git ----
 
+// flux2 cmd/flux/bootstrap_git.go: over ssh:// without --private-key-file, transportForURL returns no auth (the
+// CLI's own clone/push use the local SSH agent) while sourcesecret generates a NEW key pair for the cluster
+// (ecdsa p384 by default) and promptPublicKey only prints it ("✔ public key: ..."); with --silent nobody is
+// asked to add it to the repository. source-controller then cannot clone, and bootstrap fails the GitRepository
+// health check when --timeout runs out (pkg/bootstrap/bootstrap_plain_git.go ReportGitRepoHealth:
+// "gitrepository '%s' not ready: '%s'" from the Ready condition, returned as "error while waiting for
+// GitRepository to be ready: '%s'"; bootstrap.go Run: "bootstrap failed with %d health check failure(s): %w").
+// The fake answers at once instead of after the timeout (tests never wait on time).
+const GENERATED_KEY = 'ecdsa-sha2-nistp384 AAAAE2VjZHNhLXNoYTItbmlzdHAzODQAAAAIbmlzdHAzODQAAABhBFAKEfakeFAKEfakeFAKEfakeFAKEfakeFAKEfakeFAKEfakeFAKEfake'
+
 function bootstrapGit(state, p, env, dir) {
   const c = context(state, p)
   if (c.error) return c.error
@@ -208,23 +218,24 @@ function bootstrapGit(state, p, env, dir) {
   const tokenAuth = Boolean(p.flags['--token-auth'])
   const password = p.flags['--password'] ?? p.flags['-p'] ?? env.GIT_PASSWORD
   if (tokenAuth && !password) return err('✗ could not read token: Please enter your Git repository password: EOF')
+  const ssh = !tokenAuth && /^ssh:\/\//.test(url)
+  const keyFile = p.flags['--private-key-file']
+  // transportForURL: ssh.NewPublicKeysFromFile reads the key before anything else happens
+  if (ssh && keyFile && !fs.existsSync(keyFile)) return err(`✗ open ${keyFile}: no such file or directory`)
   if (!p.flags['--silent'] && !tokenAuth) return err('✗ aborting: Please give the key access to your repository: ^D')
   const branch = p.flags['--branch'] ?? 'main'
   const gitPath = String(p.flags['--path'] ?? '.').replace(/^\.\//, '')
   const version = p.flags['--version'] ?? state.flux.version
   const components = String(p.flags['--components'] ?? 'source-controller,kustomize-controller,helm-controller,notification-controller').split(',')
   // what the test may check: how the secret arrived, never its value
-  state.flux.bootstrap = { url, branch, path: gitPath, version, tokenAuth, passwordFrom: p.flags['--password'] || p.flags['-p'] ? 'argv' : env.GIT_PASSWORD ? 'env' : 'none' }
+  state.flux.bootstrap = { url, branch, path: gitPath, version, tokenAuth, passwordFrom: p.flags['--password'] || p.flags['-p'] ? 'argv' : env.GIT_PASSWORD ? 'env' : 'none', ...(keyFile ? { privateKeyFile: keyFile } : {}) }
   // applied directly, as bootstrap does; the flux-system Kustomization manages them only when the synced
   // path includes flux-system/ (bootstrap/git does not by default)
   for (const d of installManifests(version, components)) upsert(state, c.name, d)
   const syncUrl = tokenAuth ? url.replace(/^http:/, 'https:') : url
   upsert(state, c.name, { apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'GitRepository', metadata: { name: 'flux-system', namespace: 'flux-system' }, spec: { url: syncUrl, ref: { branch }, interval: '1m0s', secretRef: { name: 'flux-system' } } })
   upsert(state, c.name, { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: 'flux-system', namespace: 'flux-system' }, spec: { interval: '10m0s', path: `./${gitPath}`, prune: true, sourceRef: { kind: 'GitRepository', name: 'flux-system' } } })
-  // The fake "remote" is the working tree the scripts run in.
-  state.flux.git = { url: syncUrl, branch, root: process.cwd() }
-  runControllers(state, c.name, dir)
-  return ok('', [
+  const head = [
     `► cloning branch "${branch}" from Git repository "${url}"`,
     '✔ cloned repository',
     '► generating component manifests',
@@ -235,6 +246,39 @@ function bootstrapGit(state, p, env, dir) {
     '✔ reconciled components',
     '► determining if source secret "flux-system/flux-system" exists',
     '► generating source secret',
+  ]
+  if (ssh && !keyFile) {
+    // the cluster got a deploy key nobody registered: the source never becomes Ready
+    const message = `failed to checkout and determine revision: unable to clone '${url}': ssh: handshake failed: ssh: unable to authenticate, attempted methods [none publickey], no supported methods remain`
+    const repo = objectsOf(state, c.name).find((o) => o.kind === 'GitRepository' && o.metadata.name === 'flux-system' && o.metadata.namespace === 'flux-system')
+    repo.status = { conditions: [{ type: 'Ready', status: 'False', reason: 'GitOperationFailed', message }] }
+    const gitErr = `gitrepository 'flux-system/flux-system' not ready: '${message}'`
+    const ksErr = "kustomization 'flux-system/flux-system' not ready: 'Source artifact not found, retrying in 30s'"
+    return err([
+      ...head,
+      `✔ public key: ${GENERATED_KEY}`,
+      '► applying source secret "flux-system/flux-system"',
+      '✔ reconciled source secret',
+      '► generating sync manifests',
+      '✔ generated sync manifests',
+      '✔ sync manifests are up to date',
+      '► applying sync manifests',
+      '✔ reconciled sync configuration',
+      '◎ waiting for GitRepository "flux-system/flux-system" to be reconciled',
+      `✗ ${gitErr}`,
+      '◎ waiting for Kustomization "flux-system/flux-system" to be reconciled',
+      `✗ ${ksErr}`,
+      '► confirming components are healthy',
+      ...components.map((x) => `✔ ${x}: deployment ready`),
+      '✔ all components are healthy',
+      `✗ bootstrap failed with 2 health check failure(s): [error while waiting for GitRepository to be ready: '${gitErr}', error while waiting for Kustomization to be ready: '${ksErr}']`,
+    ].join('\n'))
+  }
+  // The fake "remote" is the working tree the scripts run in.
+  state.flux.git = { url: syncUrl, branch, root: process.cwd() }
+  runControllers(state, c.name, dir)
+  return ok('', [
+    ...head,
     '► applying source secret "flux-system/flux-system"',
     '✔ reconciled source secret',
     '► generating sync manifests',

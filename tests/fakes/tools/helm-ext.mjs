@@ -1,6 +1,16 @@
 // Fake helm: releases per kube context in state.helm.releases[context]['<ns>/<name>'], with the real CLI's
-// argv, output shapes and messages for list/get values/upgrade --install/status/uninstall.
+// argv, output shapes and messages for list/get values/upgrade --install/status/uninstall/history/rollback.
+// A release record is its latest revision (what `helm list` shows) plus `history` (every revision, oldest
+// first, with its values); seeded records without `history` are a single revision.
 // A release whose name is listed in state.helm.failing fails its --wait like a chart whose pods never get ready.
+// Texts are Helm v3.19's (pkg/action, cmd/helm):
+//  - a last revision pending-install|pending-upgrade|pending-rollback blocks upgrade (action.go
+//    errPending = "another operation (install/upgrade/rollback) is in progress", upgrade.go prepareUpgrade
+//    `if lastRelease.Info.Status.IsPending() { return ..., errPending }`, cmd/helm/upgrade.go
+//    `errors.Wrap(err, "UPGRADE FAILED")`);
+//  - --atomic: upgrade.go failRelease "release %s failed, and has been rolled back due to atomic being set",
+//    install.go "release %s failed, and has been uninstalled due to atomic being set"; `upgrade --install` of a
+//    new release returns runInstall's error unwrapped (no "INSTALLATION FAILED", that is `helm install`'s).
 import fs from 'node:fs'
 import YAML from 'yaml'
 import { kube, objectsOf, upsert } from './kubectl/store.mjs'
@@ -10,7 +20,7 @@ const ok = (stdout = '', stderr = '') => ({ code: 0, stdout, stderr })
 
 function parse(argv) {
   const out = { positional: [], values: [], flags: {} }
-  const valued = new Set(['--namespace', '-n', '--kube-context', '--output', '-o', '--version', '--repo', '--timeout', '--values', '-f', '--history-max', '--set'])
+  const valued = new Set(['--namespace', '-n', '--kube-context', '--output', '-o', '--version', '--repo', '--timeout', '--values', '-f', '--history-max', '--set', '--max'])
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]
     if (a.includes('=') && a.startsWith('--')) {
@@ -41,7 +51,30 @@ function cluster(state, p) {
 }
 
 const pub = (r) => ({ name: r.name, namespace: r.namespace, revision: String(r.revision), updated: r.updated, status: r.status, chart: r.chart, app_version: r.app_version })
+/** Go's time.String(), as `helm list` prints `updated` */
 const stamp = () => `${new Date().toISOString().replace('T', ' ').replace('Z', '')} +0000 UTC`
+/** `helm list`'s "2026-01-01 10:00:00.123 +0000 UTC" as the RFC 3339 that `helm history -o json` prints */
+const rfc3339 = (updated) => {
+  const m = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d(?:\.\d+)?) ([+-]\d\d)(\d\d)/.exec(String(updated ?? ''))
+  return m ? `${m[1]}T${m[2]}${m[3] === '+00' && m[4] === '00' ? 'Z' : `${m[3]}:${m[4]}`}` : String(updated ?? '')
+}
+const PENDING = new Set(['pending-install', 'pending-upgrade', 'pending-rollback'])
+
+/** every revision of a release, oldest first (a seeded record without history is one revision) */
+function historyOf(r) {
+  r.history ??= [{ revision: r.revision, updated: r.updated, status: r.status, chart: r.chart, app_version: r.app_version, description: r.description ?? '', values: r.values ?? {} }]
+  return r.history
+}
+
+/** append a revision and make it the release's current record */
+function record(releases, key, rev) {
+  const prev = releases[key]
+  const history = prev ? historyOf(prev) : []
+  if (rev.status === 'deployed') for (const h of history) if (h.status === 'deployed' || PENDING.has(h.status)) h.status = 'superseded'
+  history.push(rev)
+  releases[key] = { name: rev.name, namespace: rev.namespace, revision: rev.revision, updated: rev.updated, status: rev.status, chart: rev.chart, app_version: rev.app_version, values: rev.values, history }
+  return releases[key]
+}
 
 const isMap = (v) => v && typeof v === 'object' && !Array.isArray(v)
 const merge = (a, b) => {
@@ -72,15 +105,20 @@ function getValues(state, p) {
 function upgrade(state, p, stdin) {
   const [, name, chartRef] = p.positional
   if (!name || !chartRef) return err('Error: "helm upgrade" requires 2 arguments\n\nUsage:  helm upgrade [RELEASE] [CHART] [flags]')
+  const v3 = !String(state.helm.version ?? 'v3').startsWith('v4')
+  if (v3 && p.flags['--rollback-on-failure']) return err('Error: unknown flag: --rollback-on-failure')
   const c = cluster(state, p)
   if (c.error) return c.error
   const ns = p.namespace
   const key = `${ns}/${name}`
   const existing = c.releases[key]
   if (!existing && !p.flags['--install']) return err(`Error: UPGRADE FAILED: "${name}" has no deployed releases`)
+  if (existing && PENDING.has(existing.status)) return err('Error: UPGRADE FAILED: another operation (install/upgrade/rollback) is in progress')
+  const installing = !existing
+  const head = installing ? `Release "${name}" does not exist. Installing it now.\n` : ''
   const nsExists = ns === 'default' || ns === 'kube-system' || objectsOf(state, c.name).some((o) => o.kind === 'Namespace' && o.metadata.name === ns)
   if (!nsExists) {
-    if (!p.flags['--create-namespace']) return err(`Error: INSTALLATION FAILED: create: failed to create: namespaces "${ns}" not found`)
+    if (!p.flags['--create-namespace']) return { ...err(`Error: create: failed to create: namespaces "${ns}" not found`), stdout: head }
     upsert(state, c.name, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } })
   }
   let values = {}
@@ -91,16 +129,51 @@ function upgrade(state, p, stdin) {
   const chart = chartRef.replace(/\/+$/, '').split('/').at(-1)
   const version = p.flags['--version'] ?? '0.0.0'
   const failing = (state.helm.failing ?? []).includes(name)
-  const atomic = p.flags['--atomic'] || p.flags['--rollback-on-failure']
-  if (failing) {
-    const what = existing ? 'UPGRADE' : 'INSTALLATION'
-    if (!atomic) c.releases[key] = { ...(existing ?? {}), name, namespace: ns, revision: (existing?.revision ?? 0) + 1, updated: stamp(), status: 'failed', chart: `${chart}-${version}`, app_version: '', values }
-    return err(`Error: ${what} FAILED: ${atomic ? `release ${name} failed, and has been ${existing ? 'rolled back' : 'uninstalled'} due to rollback-on-failure being set: ` : ''}context deadline exceeded`)
-  }
+  const atomicFlag = p.flags['--rollback-on-failure'] ? 'rollback-on-failure' : p.flags['--atomic'] ? 'atomic' : undefined
   const revision = (existing?.revision ?? 0) + 1
-  c.releases[key] = { name, namespace: ns, revision, updated: stamp(), status: 'deployed', chart: `${chart}-${version}`, app_version: 'v0.0.0', values }
-  const head = existing ? `Release "${name}" has been upgraded. Happy Helming!\n` : `Release "${name}" does not exist. Installing it now.\n`
-  return ok(`${head}NAME: ${name}\nLAST DEPLOYED: ${new Date().toUTCString()}\nNAMESPACE: ${ns}\nSTATUS: deployed\nREVISION: ${revision}\nTEST SUITE: None\n`)
+  const rev = { name, namespace: ns, revision, updated: stamp(), chart: `${chart}-${version}`, app_version: 'v0.0.0', values }
+  if (failing) {
+    if (installing) {
+      if (atomicFlag) return { ...err(`Error: release ${name} failed, and has been uninstalled due to ${atomicFlag} being set: context deadline exceeded`), stdout: head }
+      record(c.releases, key, { ...rev, status: 'failed', description: `Release "${name}" failed: context deadline exceeded` })
+      return { ...err('Error: context deadline exceeded'), stdout: head }
+    }
+    record(c.releases, key, { ...rev, status: 'failed', description: `Upgrade "${name}" failed: context deadline exceeded` })
+    if (!atomicFlag) return err('Error: UPGRADE FAILED: context deadline exceeded')
+    const back = [...historyOf(c.releases[key])].reverse().find((h) => h.status === 'deployed' || h.status === 'superseded')
+    if (back) record(c.releases, key, { ...back, revision: revision + 1, updated: stamp(), status: 'deployed', description: `Rollback to ${back.revision}` })
+    return err(`Error: UPGRADE FAILED: release ${name} failed, and has been rolled back due to ${atomicFlag} being set: context deadline exceeded`)
+  }
+  record(c.releases, key, { ...rev, status: 'deployed', description: installing ? 'Install complete' : 'Upgrade complete' })
+  const title = installing ? head : `Release "${name}" has been upgraded. Happy Helming!\n`
+  return ok(`${title}NAME: ${name}\nLAST DEPLOYED: ${new Date().toUTCString()}\nNAMESPACE: ${ns}\nSTATUS: deployed\nREVISION: ${revision}\nTEST SUITE: None\n`)
+}
+
+/** `helm history <name> -o json`: cmd/helm/history.go releaseInfo {revision, updated, status, chart, app_version, description} */
+function history(state, p) {
+  const c = cluster(state, p)
+  if (c.error) return c.error
+  const r = c.releases[`${p.namespace}/${p.positional[1]}`]
+  if (!r) return err('Error: release: not found')
+  const max = Number(p.flags['--max'] ?? 256)
+  const rows = historyOf(r).slice(-max).map((h) => ({ revision: h.revision, updated: rfc3339(h.updated), status: h.status, chart: h.chart, app_version: h.app_version, description: h.description ?? '' }))
+  if (p.output === 'json') return ok(`${JSON.stringify(rows)}\n`)
+  return ok(`REVISION\tUPDATED\tSTATUS\tCHART\tAPP VERSION\tDESCRIPTION\n${rows.map((h) => [h.revision, h.updated, h.status, h.chart, h.app_version, h.description].join('\t')).join('\n')}\n`)
+}
+
+/** `helm rollback <name> [revision]`: rollback.go does not check for a pending release, only that the target exists */
+function rollback(state, p) {
+  const c = cluster(state, p)
+  if (c.error) return c.error
+  const [, name, want] = p.positional
+  const r = c.releases[`${p.namespace}/${name}`]
+  if (!r) return err('Error: release: not found')
+  const hist = historyOf(r)
+  const target = Number(want ?? r.revision - 1)
+  const from = hist.find((h) => h.revision === target)
+  if (!from) return err(`Error: release has no ${target} version`)
+  record(c.releases, `${p.namespace}/${name}`, { ...from, revision: r.revision + 1, updated: stamp(), status: 'deployed', description: `Rollback to ${target}` })
+  return ok('Rollback was a success! Happy Helming!\n')
 }
 
 function status(state, p) {
@@ -137,5 +210,7 @@ export default async function helmExt({ argv, state, stdin }) {
   if (cmd === 'upgrade') return upgrade(state, p, stdin)
   if (cmd === 'status') return status(state, p)
   if (cmd === 'uninstall' || cmd === 'delete') return uninstall(state, p)
+  if (cmd === 'history' || cmd === 'hist') return history(state, p)
+  if (cmd === 'rollback') return rollback(state, p)
   return undefined
 }

@@ -5,6 +5,7 @@ import path from 'node:path'
 import { spawnSync } from 'node:child_process'
 import YAML from 'yaml'
 import { parseKubectlArgs } from './kubectl/args.mjs'
+import { clientVersion, flagError } from './kubectl/client-version.mjs'
 import { kindMatches, kube, matchesSelector, objectsOf, parseDocs, resourceName, singularName, upsert, CLUSTER_SCOPED } from './kubectl/store.mjs'
 
 const HANDLERS = {
@@ -121,6 +122,10 @@ function del(state, a, stdin) {
     if (a.selector || a.flags.all) targets = list.filter((o) => o.kind === kind && matchesSelector(o.metadata.labels, a.selector) && (CLUSTER_SCOPED.has(kind) || o.metadata.namespace === (a.namespace ?? 'default'))).map((o) => ({ kind, name: o.metadata.name, ns: o.metadata.namespace }))
     else targets = names.map((name) => ({ kind, name, ns: CLUSTER_SCOPED.has(kind) ? undefined : a.namespace ?? 'default' }))
   }
+  // kubectl delete.go DeleteResult: a list (--all, -l) that matched nothing prints "No resources found" on
+  // stdout and exits 0. Named objects are visited without a GET (RequireObject(false)), so a missing one with
+  // --ignore-not-found counts as found, fails NotFound, and that error is filtered out: nothing is printed.
+  if (!targets.length && (a.selector || a.flags.all)) return ok('No resources found\n')
   const out = []
   for (const tg of targets) {
     const i = list.findIndex((o) => o.kind === tg.kind && o.metadata.name === tg.name && (tg.ns === undefined || o.metadata.namespace === tg.ns))
@@ -210,8 +215,10 @@ export default async function kubectl({ argv, state, stdin, env, dir }) {
   const [sub] = a.positional
   a.positional = a.positional.slice(1)
   if (sub === 'kustomize') return real(argv, stdin)
+  const badFlag = flagError(state, sub, argv, env)
+  if (badFlag) return badFlag
   if (sub === 'version') {
-    const client = { clientVersion: { major: '1', minor: '34', gitVersion: 'v1.34.1', platform: 'linux/amd64' }, kustomizeVersion: 'v5.7.1' }
+    const client = clientVersion(state)
     if (a.flags.client) return ok(`${JSON.stringify(client, null, 2)}\n`)
     const t = target(state, a)
     if (t.error) return { ...t.error, stdout: `${JSON.stringify(client, null, 2)}\n` }

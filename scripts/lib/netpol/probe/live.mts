@@ -73,6 +73,17 @@ const isRunning = (p: RawPod) => p.status?.phase === 'Running' && Boolean(p.stat
 
 const noStep = { update() {}, note() {}, skip() {} }
 
+/**
+ * kubectl's own words for a failed `debug`: the "error: ..." line, not the "See 'kubectl debug --help' for usage."
+ * that follows a flag error; an unknown --custom means a client older than the probes support.
+ */
+export function debugError(stderr: string): string | undefined {
+  const lines = stderr.trim().split('\n').map((l) => l.trim()).filter(Boolean)
+  const line = lines.find((l) => /^error:/i.test(l)) ?? lines.at(-1)
+  if (line && /unknown flag: --custom/.test(line)) return `${line} (this kubectl is too old for the probes: npx zx scripts/doctor.mts)`
+  return line
+}
+
 /** Probe container state per pod: a running one to reuse, one still starting, or none. */
 function probeContainerState(p: RawPod): { running?: string; waiting?: { name: string; reason: string }; count: number } {
   const names = (p.spec?.ephemeralContainers ?? []).map((c) => c.name ?? '').filter((n) => n === PROBE_CONTAINER || n.startsWith(`${PROBE_CONTAINER}-`))
@@ -109,7 +120,7 @@ async function ensureProbeContainers(ctx: ProbeContext, pods: RawPod[], opts: Re
     await pool(toCreate, opts.concurrency, async ({ pod, name }) => {
       const res = await addProbeContainer(ctx.runner, kube, { namespace: pod.metadata?.namespace ?? 'default', pod: pod.metadata?.name ?? '', container: name, image: opts.image, customFile })
       if (res.ok) waitingFor.set(idOf(pod), name)
-      else failures.set(idOf(pod), `kubectl debug failed: ${res.stderr.trim().split('\n').at(-1) ?? `exit ${res.exitCode}`}`)
+      else failures.set(idOf(pod), `kubectl debug failed: ${debugError(res.stderr) ?? `exit ${res.exitCode}`}`)
     })
     if (ctx.dryRun) {
       for (const id of waitingFor.keys()) failures.set(id, 'dry run: no probe container was added')

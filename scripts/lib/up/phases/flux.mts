@@ -44,13 +44,53 @@ export function splitGitCredentials(url: string): { url: string; username?: stri
   return { url: `${m[1]}${m[3]}`, username: decodeURIComponent(user), ...(password ? { password } : {}) }
 }
 
+/** FLUX_GIT_SSH_KEY_FILE as an absolute path: ~/ is the home directory, a relative path is under the repo root. */
+export function sshKeyPath(file: string, root: string): string {
+  if (!file) return ''
+  if (file === '~' || file.startsWith('~/')) return path.join(os.homedir(), file.slice(1))
+  return path.resolve(root, file)
+}
+
+const isSshUrl = (url: string) => /^ssh:\/\//i.test(url)
+
 /**
  * Combinations that cannot work, refused before anything is created: oci mode needs a registry the cluster can
  * pull from (only the kind provider has one); git mode must not sync bootstrap/ itself, which holds the OCI
- * source (bootstrap/README.md: the git variant is bootstrap/git).
+ * source (bootstrap/README.md: the git variant is bootstrap/git); git over ssh needs a key the repository knows.
  */
-export function assertFluxModeSupported(ctx: Pick<UpContext, 'config'>): void {
+export function assertFluxModeSupported(ctx: Pick<UpContext, 'config' | 'root'>): void {
   const c = ctx.config
+  const usage = (message: string, hint: string) => new StepError({ step: 'config', message, hint, exitCode: EXIT.usage })
+  if (c.fluxMode === 'git' && /^[\w.-]+@[\w.-]+:(?!\/\/)/.test(c.fluxGitUrl)) {
+    // scp-like syntax: flux's url.Parse has no scheme for it (transportForURL: `scheme %q is not supported`)
+    const m = /^([\w.-]+)@([\w.-]+):(.*)$/.exec(c.fluxGitUrl)!
+    throw usage(`FLUX_GIT_URL=${c.fluxGitUrl} is scp-like syntax, which flux bootstrap does not accept`, `write it as a URL: FLUX_GIT_URL=ssh://${m[1]}@${m[2]}/${m[3]!.replace(/^\/+/, '')}`)
+  }
+  if (c.fluxMode === 'git' && isSshUrl(c.fluxGitUrl)) {
+    // flux2 cmd/flux/bootstrap_git.go: without --private-key-file, transportForURL returns no auth (the CLI pushes
+    // with the local SSH agent) but sourcesecret generates a new key pair for the cluster, which --silent never
+    // asks anyone to register; bootstrap then fails the GitRepository health check when its timeout runs out.
+    if (!c.fluxGitSshKeyFile) {
+      throw usage(
+        `FLUX_MODE=git over ${c.fluxGitUrl} needs FLUX_GIT_SSH_KEY_FILE: without a key flux would push with your SSH agent but give the cluster a new deploy key nobody added to the repository, and the bootstrap would fail after ${Math.round(c.reconcileTimeoutMs / 60_000)}m waiting for the GitRepository`,
+        'set FLUX_GIT_SSH_KEY_FILE to the private key of a deploy key with write access to the repository (and FLUX_GIT_SSH_KEY_PASSPHRASE if it has one), or use an https:// URL with GITHUB_TOKEN or GIT_PASSWORD',
+      )
+    }
+    const file = sshKeyPath(c.fluxGitSshKeyFile, ctx.root)
+    let problem = ''
+    try {
+      if (!fs.statSync(file).isFile()) problem = 'is not a file'
+      else {
+        // read here only to recognise the format (x/crypto/ssh takes PEM/OpenSSH private keys); never printed
+        const head = fs.readFileSync(file, 'utf8').slice(0, 4096)
+        if (/^\s*(ssh-|ecdsa-|sk-)/.test(head)) problem = 'is a public key'
+        else if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(head)) problem = 'is not a PEM/OpenSSH private key'
+      }
+    } catch (e) {
+      problem = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : 'cannot be read'
+    }
+    if (problem) throw usage(`FLUX_GIT_SSH_KEY_FILE=${c.fluxGitSshKeyFile} ${problem}${file !== c.fluxGitSshKeyFile ? ` (${file})` : ''}`, 'point FLUX_GIT_SSH_KEY_FILE at the private key file (not the .pub) of the repository\'s deploy key')
+  }
   if (c.fluxMode === 'git' && c.fluxGitPath.replace(/^\.\//, '').replace(/\/+$/, '') === 'bootstrap') {
     throw new StepError({
       step: 'config',
@@ -63,7 +103,7 @@ export function assertFluxModeSupported(ctx: Pick<UpContext, 'config'>): void {
     throw new StepError({
       step: 'config',
       message: `FLUX_MODE=git with ${splitGitCredentials(c.fluxGitUrl).url}: flux bootstrap pushes its manifests over https and needs a token`,
-      hint: 'set GITHUB_TOKEN (GitHub) or GIT_PASSWORD (other hosts) in the environment or .env, or use an ssh:// URL with your SSH agent',
+      hint: 'set GITHUB_TOKEN (GitHub) or GIT_PASSWORD (other hosts) in the environment or .env, or use an ssh:// URL with FLUX_GIT_SSH_KEY_FILE',
       exitCode: EXIT.usage,
     })
   }
@@ -207,11 +247,15 @@ async function runGit(ctx: UpContext, update: Update): Promise<string> {
   const notes: string[] = []
   if (!(syncing && current.version === c.fluxVersion)) {
     update(`flux bootstrap git ${git.url} (${c.fluxGitBranch}, ./${c.fluxGitPath})`)
+    const ssh = isSshUrl(git.url)
     const github = /github\.com[/:]/.test(git.url)
-    const password = (github ? c.githubToken || c.gitPassword : c.gitPassword || c.githubToken) || git.password
+    // over ssh flux reads GIT_PASSWORD as the key's passphrase (sourcesecret.LoadKeyPair: a password given for a
+    // key without one fails "ssh: key is not password protected"), so a token must never go there
+    const password = ssh ? c.fluxGitSshKeyPassphrase : (github ? c.githubToken || c.gitPassword : c.gitPassword || c.githubToken) || git.password
     await fluxBootstrapGit(ctx.runner, context, {
       url: git.url, branch: c.fluxGitBranch, path: c.fluxGitPath, version: c.fluxVersion,
       components: [...FLUX_COMPONENTS], timeoutMs: c.reconcileTimeoutMs, ...(password ? { password } : {}), ...(git.username ? { username: git.username } : {}),
+      ...(ssh ? { privateKeyFile: sshKeyPath(c.fluxGitSshKeyFile, ctx.root) } : {}),
     }, 'flux/git')
     ctx.facts.changed.push('flux bootstrap git')
     if (!current.version) remember(ctx, { flux: true })
