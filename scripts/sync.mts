@@ -63,7 +63,7 @@ async function syncOnce(ctx: UpContext & { flags: SyncFlags }): Promise<SyncResu
         const boot = await applyBootstrap(ctx, (t) => s.update(t))
         if (boot.applied) notes.push('bootstrap re-applied')
         s.update('reconciling')
-        await fetchSources(ctx, sourcesToFetch({ installed: Boolean(installed), bootstrapApplied: boot.applied, platformPushed: art.pushed, apps }), (t) => s.update(t), 'sync')
+        await fetchSources(ctx, sourcesToFetch({ installed: Boolean(installed), bootstrapApplied: boot.applied, platformPushed: art.pushed, apps, existingSources: boot.existingSources }), (t) => s.update(t), 'sync')
         ctx.facts.flux = { mode: 'oci', roots: boot.roots.map((n) => `Kustomization/${FLUX_NS}/${n}`), pushed: art.pushed || apps.pushed, revision: art.revision }
       })
     } else {

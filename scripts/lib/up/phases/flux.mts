@@ -216,36 +216,38 @@ export async function syncAppsArtifact(ctx: UpContext, update: Update): Promise<
 
 // ---------- bootstrap ----------
 
-export async function applyBootstrap(ctx: UpContext, update: Update): Promise<{ applied: boolean; roots: string[]; removed: string[] }> {
+export async function applyBootstrap(ctx: UpContext, update: Update): Promise<{ applied: boolean; roots: string[]; removed: string[]; existingSources: string[] }> {
   const context = kubeContext(ctx)
   const built = parseDocs(await kustomizeBuild(ctx.runner, path.join(ctx.root, 'bootstrap'), 'flux/bootstrap'))
   const objs = renderBootstrap(built, { registryName: ctx.config.registryName, environments: ctx.config.environments })
   const roots = rootKustomizations(objs)
+  const kinds = ['kustomizations.kustomize.toolkit.fluxcd.io', 'ocirepositories.source.toolkit.fluxcd.io'] as const
+  const live = await Promise.all(kinds.map((kind) => kubectlList(ctx.runner, context, [kind, '-n', FLUX_NS], 'flux/bootstrap')))
   update('comparing bootstrap/ with the cluster')
   const applied = await applyIfChanged(ctx, stringifyDocs(objs), 'flux/bootstrap')
   if (applied) ctx.facts.changed.push('flux bootstrap')
   const removed: string[] = []
   // an environment left out of ENVIRONMENTS: its Kustomization (Flux prunes the app) and its apps source
-  for (const kind of ['kustomizations.kustomize.toolkit.fluxcd.io', 'ocirepositories.source.toolkit.fluxcd.io']) {
-    const live = await kubectlList(ctx.runner, context, [kind, '-n', FLUX_NS], 'flux/bootstrap')
-    for (const name of unwantedAppKustomizations(live.items.map((o) => o.metadata.name), ctx.config.environments)) {
+  for (const [i, kind] of kinds.entries()) {
+    for (const name of unwantedAppKustomizations(live[i]!.items.map((o) => o.metadata.name), ctx.config.environments)) {
       await kubectlDelete(ctx.runner, context, kind, name, FLUX_NS, 'flux/bootstrap')
       ctx.facts.changed.push(`removed ${kind.split('.')[0]!.replace(/s$/, '')} ${name}`)
       if (!removed.includes(name)) removed.push(name)
     }
   }
-  return { applied, roots, removed }
+  return { applied, roots, removed, existingSources: live[1]!.items.map((o) => o.metadata.name) }
 }
 
 /**
  * The OCIRepositories to ask for a fetch now instead of within their 1m interval: `platform` when Flux, the
- * bootstrap or its artifact changed; apps-<env> for every environment whose tag this run moved. Pure.
+ * bootstrap or its artifact changed; apps-<env> for every environment whose tag this run moved, if that source
+ * existed before this run (a source the bootstrap just created fetches on its own). Pure.
  */
-export function sourcesToFetch(o: { installed: boolean; bootstrapApplied: boolean; platformPushed: boolean; apps: Pick<AppsArtifactResult, 'pushed' | 'entry' | 'seeded'> }): string[] {
+export function sourcesToFetch(o: { installed: boolean; bootstrapApplied: boolean; platformPushed: boolean; apps: Pick<AppsArtifactResult, 'pushed' | 'entry' | 'seeded'>; existingSources: readonly string[] }): string[] {
   const out: string[] = []
   if (o.installed || o.bootstrapApplied || o.platformPushed) out.push(OCI_SOURCE)
-  if (o.apps.pushed && o.apps.entry) out.push(appsSource(o.apps.entry))
-  out.push(...o.apps.seeded.map(appsSource))
+  const moved = [...(o.apps.pushed && o.apps.entry ? [o.apps.entry] : []), ...o.apps.seeded]
+  out.push(...moved.map(appsSource).filter((name) => o.existingSources.includes(name)))
   return out
 }
 
@@ -272,7 +274,7 @@ async function runOci(ctx: UpContext, update: Update): Promise<string> {
   const boot = await applyBootstrap(ctx, update)
   if (boot.applied) notes.push('bootstrap applied')
   if (boot.removed.length) notes.push(`removed ${boot.removed.join(', ')}`)
-  await fetchSources(ctx, sourcesToFetch({ installed: Boolean(installed), bootstrapApplied: boot.applied, platformPushed: art.pushed, apps }), update)
+  await fetchSources(ctx, sourcesToFetch({ installed: Boolean(installed), bootstrapApplied: boot.applied, platformPushed: art.pushed, apps, existingSources: boot.existingSources }), update)
   ctx.facts.flux = { mode: 'oci', roots: boot.roots.map((n) => objectId('Kustomization', FLUX_NS, n)), pushed: art.pushed || apps.pushed, revision: art.revision }
   return notes.join('; ')
 }
