@@ -16,6 +16,7 @@ import { APPS_PATHS, PLATFORM_PATHS, stageArtifact } from '../../scripts/lib/flu
 import { artifactRows } from '../../scripts/lib/status/model.mts'
 import { parseArtifactList } from '../../scripts/lib/tools/flux.mts'
 import { isStepError, type StepError } from '../../scripts/lib/shell/errors.mts'
+import { sourcesToFetch } from '../../scripts/lib/up/phases/flux.mts'
 
 const A = `sha256:${'a'.repeat(64)}`
 const B = `sha256:${'b'.repeat(64)}`
@@ -188,6 +189,15 @@ test('flux list artifacts: the table flux prints (tab padded, empty cells) into 
     `localhost:5001/apps:dev      \t${B}\t                       \t`,
   ].join('\n')
   assert.equal(parseArtifactList(out).map((r) => [r.tag, r.digest, r.source]), [['staging', A, 'file:///repo'], ['dev', B, '']])
+})
+
+test('up/sync fetch the apps sources whose tag moved, unless the bootstrap just created them', () => {
+  const apps = { pushed: true, entry: 'dev' as const, seeded: ['staging' as const] }
+  // a fresh platform: Flux installed, every source new
+  assert.equal(sourcesToFetch({ installed: true, bootstrapApplied: true, platformPushed: true, apps, existingSources: [] }), ['platform'])
+  // a sync with a new image: only dev moved
+  assert.equal(sourcesToFetch({ installed: false, bootstrapApplied: false, platformPushed: false, apps: { pushed: true, entry: 'dev', seeded: [] }, existingSources: ['platform', 'apps-dev', 'apps-staging'] }), ['apps-dev'])
+  assert.equal(sourcesToFetch({ installed: false, bootstrapApplied: false, platformPushed: false, apps: { pushed: false, entry: 'dev', seeded: [] }, existingSources: ['platform', 'apps-dev'] }), [])
 })
 
 test.run()
