@@ -68,8 +68,8 @@ test('order: one step up the ladder; skipping staging needs --skip-staging (exit
   checkOrder('dev', 'production', ['dev', 'production'], false)
 })
 
-const ks = (env: string, digest?: string, ready = true) => ({
-  kind: 'Kustomization', metadata: { name: `apps-${env}`, namespace: 'flux-system' },
+const ks = (env: string, digest?: string, ready = true, source = `apps-${env}`) => ({
+  kind: 'Kustomization', metadata: { name: `apps-${env}`, namespace: 'flux-system' }, spec: { sourceRef: { kind: 'OCIRepository', name: source } },
   status: { ...(digest ? { lastAppliedRevision: `${env}@${digest}` } : {}), conditions: [{ type: 'Ready', status: ready ? 'True' : 'False', message: ready ? 'Applied' : 'health check failed' }] },
 })
 
@@ -105,6 +105,13 @@ test('plan: refusals name what is missing; rollback and undo have no gate', () =
   e = refusal(() => planPromotion({ kind: 'promote', from: 'dev', to: 'staging', skipStaging: false }, observed({ dev: A, production: A }, {}, ['dev', 'production'] as never)))
   assert.is(e.exitCode, 2)
   assert.match(e.message, 'staging is not in ENVIRONMENTS (dev,production)')
+  // a platform an older up built: every environment reads the shared `platform` artifact
+  const old = [ks('dev', A, true, 'platform'), ks('staging', A, true, 'platform')]
+  e = refusal(() => planPromotion({ kind: 'promote', from: 'dev', to: 'staging', skipStaging: false }, { environments: ['dev', 'staging'], running: runningByEnv(old, ['dev', 'staging']), tags: new Map(), history: [] }))
+  assert.is(e.exitCode, 4)
+  assert.match(e.message, 'does not read its own apps source')
+  assert.match(e.hint!, 'npx zx scripts/up.mts')
+  assert.equal(artifactRows(old, ['dev', 'staging']).map((r) => r.short), ['', ''], 'status shows no apps digest for them')
   e = refusal(() => planPromotion({ kind: 'undo', to: 'staging' }, observed({ dev: A, staging: A }, { staging: A })))
   assert.is(e.exitCode, 4)
   assert.match(e.message, 'the tag staging-previous does not exist')

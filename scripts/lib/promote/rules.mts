@@ -18,6 +18,9 @@ type Obj = Record<string, any>
 export interface Running {
   /** the apps-<env> Kustomization exists */
   exists: boolean
+  /** it reads the apps artifact at this environment's tag (OCIRepository apps-<env>); false on a platform an
+   * older `up` built, whose environments all read the one `platform` artifact */
+  ownSource: boolean
   /** digest of status.lastAppliedRevision */
   digest?: string
   revision?: string
@@ -30,11 +33,13 @@ export function runningByEnv(kustomizations: Obj[], environments: readonly Envir
   const out: Partial<Record<Environment, Running>> = {}
   for (const env of environments) {
     const ks = kustomizations.find((o) => o?.metadata?.name === appsSource(env))
-    if (!ks) { out[env] = { exists: false, ready: false }; continue }
+    if (!ks) { out[env] = { exists: false, ownSource: false, ready: false }; continue }
     const ready = ((ks.status?.conditions ?? []) as Obj[]).find((c) => c.type === 'Ready')
+    const ownSource = ks.spec?.sourceRef?.kind === 'OCIRepository' && ks.spec?.sourceRef?.name === appsSource(env)
     const revision = ks.status?.lastAppliedRevision as string | undefined
-    const digest = digestOf(revision)
-    out[env] = { exists: true, ready: ready?.status === 'True', ...(revision ? { revision } : {}), ...(digest ? { digest } : {}), ...(ready?.message ? { message: String(ready.message) } : {}) }
+    // a digest of another artifact (the shared `platform` one) is not an apps digest
+    const digest = ownSource ? digestOf(revision) : undefined
+    out[env] = { exists: true, ownSource, ready: ready?.status === 'True', ...(revision ? { revision } : {}), ...(digest ? { digest } : {}), ...(ready?.message ? { message: String(ready.message) } : {}) }
   }
   return out
 }
@@ -74,6 +79,7 @@ function requireConfigured(env: Environment, o: Observed): void {
 function requireKustomization(env: Environment, o: Observed): Running {
   const r = o.running[env]
   if (!r?.exists) throw refuse(`Kustomization flux-system/${appsSource(env)} does not exist, so ${env} runs no apps artifact`, 'run npx zx scripts/up.mts first')
+  if (!r.ownSource) throw refuse(`Kustomization flux-system/${appsSource(env)} does not read its own apps source (OCIRepository ${appsSource(env)}): this platform predates promotion`, 'run npx zx scripts/up.mts once to give every environment its own tag (they all start at one digest)')
   return r
 }
 

@@ -69,12 +69,23 @@ export function assertPromotable(ctx: Pick<Context, 'config'>): void {
   })
 }
 
-/** Render the target overlay of one digest of the apps artifact (empty when that overlay is not in it). */
-async function renderAt(ctx: Context, port: number, digest: string | undefined, env: string, note: (s: string) => void): Promise<Record<string, any>[]> {
+/**
+ * Render the target overlay of one digest of the apps artifact (empty when that overlay is not in it, or when
+ * `missingOk` and the registry no longer holds the digest: the target's current one after a registry reset).
+ */
+async function renderAt(ctx: Context, port: number, digest: string | undefined, env: string, note: (s: string) => void, missingOk = false): Promise<Record<string, any>[]> {
   if (!digest) return []
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'promote-'))
+  const remove = () => fs.rmSync(dir, { recursive: true, force: true })
+  ctx.onCleanup(remove) // also after Ctrl-C
   try {
-    await fluxPullArtifact(ctx.runner, appsUrl(port, { digest }), dir, 'promote/diff')
+    try {
+      await fluxPullArtifact(ctx.runner, appsUrl(port, { digest }), dir, 'promote/diff')
+    } catch (e) {
+      if (!(missingOk && isStepError(e) && /MANIFEST_UNKNOWN/.test(e.message))) throw e
+      note(`the registry no longer holds ${shortDigest(digest)}: compared with nothing`)
+      return []
+    }
     const overlay = path.join(dir, 'apps', 'overlays', env)
     if (!fs.existsSync(path.join(overlay, 'kustomization.yaml'))) {
       note(`${shortDigest(digest)} has no apps/overlays/${env}: compared as empty`)
@@ -82,7 +93,7 @@ async function renderAt(ctx: Context, port: number, digest: string | undefined, 
     }
     return parseDocs(await kustomizeBuild(ctx.runner, overlay, 'promote/diff'))
   } finally {
-    fs.rmSync(dir, { recursive: true, force: true })
+    remove()
   }
 }
 
@@ -158,7 +169,7 @@ export async function runPromote(ctx: Context<PromoteFlags>, req: PromoteRequest
   }
 
   const diff = await ctx.ui.step(`promote: diff of apps/overlays/${plan.to} ${shortDigest(plan.current)} → ${shortDigest(plan.digest)}`, async (s) => {
-    const [before, after] = await Promise.all([renderAt(ctx, port, plan.current, plan.to, (n) => s.note(n)), renderAt(ctx, port, plan.digest, plan.to, (n) => s.note(n))])
+    const [before, after] = await Promise.all([renderAt(ctx, port, plan.current, plan.to, (n) => s.note(n), true), renderAt(ctx, port, plan.digest, plan.to, (n) => s.note(n))])
     return diffObjects(before, after)
   })
   result.diff = diff

@@ -63,7 +63,7 @@ export interface PulledArtifact { digest?: string; revision?: string; source?: s
  */
 export async function fluxPullArtifact(r: Runner, url: string, outDir: string, step = 'flux'): Promise<PulledArtifact> {
   const res = await r.run('flux', ['pull', 'artifact', url, `--output=${outDir}`], {
-    step, timeoutMs: 180_000, retries: 2, retryDelayMs: 2000,
+    step, timeoutMs: 180_000, retries: 1, retryDelayMs: 2000,
     hint: 'is the local registry running, and does it still hold that digest? (flux list artifacts <repository>)',
   })
   const text = `${res.stdout}\n${res.stderr}`
