@@ -1,19 +1,19 @@
 // promote against the fake CLIs: the tags up creates and that sync moves only dev (status shows who is behind),
 // every refusal before anything changes (a digest dev does not run, out of order, no terminal, no previous digest,
-// git mode), and --dry-run.
+// git mode), and --dry-run. The template ran up and a sync with a new image.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { FakeEnv } from '../helpers/fakes.mts'
 import { runScript } from '../helpers/proc.mts'
 import { clusterWorld, isMutating, line as callLine } from '../up/world.mts'
-import { buildTemplate, line, startServices, syncNewImage, world, type Services } from './world.mts'
+import { buildTemplate, line, startServices, world, type Services } from './world.mts'
 
 let services: Services
 let template: FakeEnv
 
 test.before(async () => {
   services = await startServices()
-  template = await buildTemplate(services)
+  template = await buildTemplate(services, { synced: true })
 })
 
 test.after(async () => {
@@ -23,30 +23,23 @@ test.after(async () => {
 
 const short = (hex: string) => `sha256:${hex.slice(0, 12)}`
 
-test('up starts every environment at one digest on its own tag; sync moves only dev; status shows who is behind', async () => {
+test('up started every environment at one digest on its own tag; the sync moved only dev; status shows who is behind', async () => {
   const w = world(template, services)
   try {
-    const t0 = w.tags()
-    assert.equal(Object.keys(t0).sort(), ['dev', 'production', 'staging'])
-    assert.ok(t0.dev === t0.staging && t0.staging === t0.production)
-    const r = await syncNewImage(w.f)
-    assert.is(r.code, 0, line(r))
-    assert.match(r.stderr, 'apps (dev): flux diff artifact: the remote artifact contents differs from the local one')
-    assert.match(r.stderr, '  M apps/overlays/dev/kustomization.yaml')
-    const t1 = w.tags()
-    assert.ok(t1.dev !== t0.dev, 'dev follows the new digest')
-    assert.is(t1['dev-previous'], t0.dev)
-    assert.is(t1.staging, t0.staging)
-    assert.is(t1.production, t0.production)
+    const t = w.tags()
+    const first = t['dev-previous']!
+    assert.ok(first && t.staging === first && t.production === first, 'one digest everywhere after up')
+    assert.ok(t.dev !== first, 'dev follows the digest sync pushed')
+    assert.equal(Object.keys(t).sort(), ['dev', 'dev-previous', 'production', 'staging'])
     assert.is(w.image('dev'), 'kind-registry:5000/demo:bbbbbbbbbbbb')
     assert.is(w.image('staging'), 'kind-registry:5000/demo:aaaaaaaaaaaa')
     assert.is(w.image('production'), 'kind-registry:5000/demo:aaaaaaaaaaaa')
     const s = await runScript('status', [], { env: w.f.env })
-    assert.match(s.stdout, new RegExp(`demo-dev .*${short(t1.dev!)} *\\n`))
-    assert.match(s.stdout, new RegExp(`demo-staging .*${short(t0.dev!)} +behind dev`))
-    assert.match(s.stdout, new RegExp(`demo-production .*${short(t0.dev!)} +behind dev`))
+    assert.match(s.stdout, new RegExp(`demo-dev .*${short(t.dev!)} *\\n`))
+    assert.match(s.stdout, new RegExp(`demo-staging .*${short(first)} +behind dev`))
+    assert.match(s.stdout, new RegExp(`demo-production .*${short(first)} +behind dev`))
     const j = JSON.parse((await runScript('status', ['--json'], { env: w.f.env })).stdout)
-    assert.equal(j.artifacts.map((a: any) => [a.env, a.digest, a.behind ?? null]), [['dev', `sha256:${t1.dev}`, null], ['staging', `sha256:${t0.dev}`, 'dev'], ['production', `sha256:${t0.dev}`, 'dev']])
+    assert.equal(j.artifacts.map((a: any) => [a.env, a.digest, a.behind ?? null]), [['dev', `sha256:${t.dev}`, null], ['staging', `sha256:${first}`, 'dev'], ['production', `sha256:${first}`, 'dev']])
   } finally {
     w.cleanup()
   }
@@ -90,8 +83,6 @@ test('refusals before anything changes: a digest dev does not run, out of order 
 test('--dry-run shows the diff and what would happen, needs no terminal, and moves nothing', async () => {
   const w = world(template, services)
   try {
-    const r0 = await syncNewImage(w.f)
-    assert.is(r0.code, 0, line(r0))
     const t1 = w.tags()
     w.f.clearCalls()
     const r = await w.run(['dev', 'staging', '--dry-run'])

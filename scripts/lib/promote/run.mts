@@ -97,9 +97,8 @@ async function renderAt(ctx: Context, port: number, digest: string | undefined, 
   }
 }
 
-/** Poll the target's Kustomization until it applied `digest` and is Ready, within RECONCILE_TIMEOUT. */
-async function waitApplied(ctx: Context, env: Environment, digest: string, update: (s: string) => void): Promise<void> {
-  const t0 = Date.now()
+/** Poll the target's Kustomization until it applied `digest` and is Ready, within RECONCILE_TIMEOUT from `t0`. */
+async function waitApplied(ctx: Context, env: Environment, digest: string, t0: number, update: (s: string) => void): Promise<void> {
   const limit = ctx.config.reconcileTimeoutMs
   for (;;) {
     const res = await kubectlGetJson<KubeObject>(ctx.runner, ctx.config.kubeContext, ['kustomizations.kustomize.toolkit.fluxcd.io', appsSource(env), '-n', FLUX_NS], 'promote/wait')
@@ -216,12 +215,11 @@ export async function runPromote(ctx: Context<PromoteFlags>, req: PromoteRequest
 
   try {
     await ctx.ui.step(`promote: reconcile ${appsSource(plan.to)}`, async (s) => {
-      const t = ctx.config.reconcileTimeoutMs
-      s.update(`fetching ${appsSource(plan.to)}`)
-      await fluxReconcile(ctx.runner, context, ['source', 'oci'], appsSource(plan.to), FLUX_NS, t, {}, 'promote/reconcile')
-      s.update(`applying ${appsSource(plan.to)}`)
-      await fluxReconcile(ctx.runner, context, ['kustomization'], appsSource(plan.to), FLUX_NS, t, {}, 'promote/reconcile')
-      await waitApplied(ctx, plan.to, plan.digest, (u) => s.update(u))
+      // --with-source: source-controller fetches the moved tag first, then kustomize-controller applies it
+      const t0 = Date.now()
+      s.update(`fetching and applying ${appsSource(plan.to)}`)
+      await fluxReconcile(ctx.runner, context, ['kustomization'], appsSource(plan.to), FLUX_NS, ctx.config.reconcileTimeoutMs, { withSource: true }, 'promote/reconcile')
+      await waitApplied(ctx, plan.to, plan.digest, t0, (u) => s.update(u))
     })
   } catch (e) {
     if (!isStepError(e) || e.exitCode === EXIT.interrupted) throw e
