@@ -51,4 +51,23 @@ test('rollback: --to --digest (a prefix) puts any digest into production without
   }
 })
 
+test('a target that fails to apply after the move exits non-zero naming --undo; the tag has moved and says so', async () => {
+  const w = world(template, services)
+  try {
+    const b = w.tags().dev!
+    w.f.inject({ tool: 'flux', match: 'reconcile kustomization apps-staging', exitCode: 1, stderr: "► annotating Kustomization apps-staging in flux-system namespace\n✔ Kustomization annotated\n◎ waiting for Kustomization reconciliation\n✗ Kustomization reconciliation failed: health check failed after 5m0s: timeout waiting for: [Deployment/demo-staging/demo status: 'InProgress']\n" })
+    const r = await w.run(['--to', 'staging', '--digest', `sha256:${b}`, '--yes', '--json'])
+    assert.is(r.code, 5, line(r))
+    assert.match(r.stderr, 'health check failed after 5m0s')
+    assert.match(r.stderr, `(the tag staging already names ${short(b)})`)
+    assert.match(r.stderr, 'npx zx scripts/promote.mts --undo staging goes back')
+    assert.not.match(r.stderr, /\n\s+at /, 'no stack trace')
+    const j = JSON.parse(r.stdout)
+    assert.equal([j.ok, j.moved], [false, true])
+    assert.is(w.tags().staging, b)
+  } finally {
+    w.cleanup()
+  }
+})
+
 test.run()
