@@ -5,6 +5,7 @@ import path from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { FakeEnv } from '../helpers/fakes.mts'
+import { runScript } from '../helpers/proc.mts'
 import { buildTemplate, GATE_FLAGS, line, startServices, world, type Services } from './world.mts'
 
 let services: Services
@@ -65,6 +66,21 @@ test('a target that fails to apply after the move exits non-zero naming --undo; 
     const j = JSON.parse(r.stdout)
     assert.equal([j.ok, j.moved], [false, true])
     assert.is(w.tags().staging, b)
+  } finally {
+    w.cleanup()
+  }
+})
+
+test('a tag that went missing comes back at what its environment runs, not at dev\'s digest', async () => {
+  const w = world(template, services)
+  try {
+    const t = w.tags()
+    w.f.setState((st) => { delete st.flux.artifacts['apps:staging'] })
+    const r = await runScript('sync', ['--no-image'], { env: w.f.env, timeoutMs: 180_000 })
+    assert.is(r.code, 0, line(r))
+    assert.is(w.tags().staging, t.staging)
+    assert.not.equal(w.tags().staging, t.dev)
+    assert.is(w.image('staging'), 'kind-registry:5000/demo:aaaaaaaaaaaa')
   } finally {
     w.cleanup()
   }

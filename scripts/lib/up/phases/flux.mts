@@ -17,6 +17,7 @@ import { appsSource, appsTransform, appsUrl, entryEnvironment, ladder, previousT
 import type { Environment } from '../../shell/config.mts'
 import { digestOf } from '../../promote/digest.mts'
 import { appendMove } from '../../promote/history.mts'
+import { runningByEnv } from '../../promote/rules.mts'
 import { moveTag, readTags } from '../../promote/tags.mts'
 import { appKustomization, ARTIFACT_TAG, FLUX_NS, OCI_SOURCE, parseDocs, renderBootstrap, rootKustomizations, stringifyDocs, unwantedAppKustomizations } from '../../flux/bootstrap.mts'
 import { decideInstall, FLUX_COMPONENTS, installedFlux, tuneInstallManifests } from '../../flux/install.mts'
@@ -183,7 +184,8 @@ export interface AppsArtifactResult extends ArtifactResult {
  * The apps artifact (apps/base + apps/overlays, the demo image pinned in every overlay): pushed to the entry
  * environment's tag only when its content changed, the digest that tag named kept as <entry>-previous first.
  * Environments whose tag does not exist yet start at the entry's digest, so a fresh platform runs one digest
- * everywhere; after that only `promote` moves them.
+ * everywhere (one that already runs a digest gets its tag back at that digest); after that only `promote`
+ * moves them.
  */
 export async function syncAppsArtifact(ctx: UpContext, update: Update): Promise<AppsArtifactResult> {
   const port = portsOf(ctx).registry
@@ -204,9 +206,17 @@ export async function syncAppsArtifact(ctx: UpContext, update: Update): Promise<
   const digest = res.pushed ? digestOf(res.digestUrl) : before
   if (res.pushed && digest && !ctx.dryRun) appendMove(ctx.stateDir, { at: new Date().toISOString(), env: entry, action: 'sync', ...(before ? { from: before } : {}), to: digest })
   const seeded: Environment[] = []
-  for (const env of ladder(ctx.config.environments).filter((e) => e !== entry && !tags.has(e))) {
-    update(`starting ${env} at the ${entry} digest`)
-    if (digest) await moveTag(ctx, port, { env, to: digest, action: 'seed', source: entry }, 'flux/artifact')
+  const missing = ladder(ctx.config.environments).filter((e) => e !== entry && !tags.has(e))
+  // a tag that went missing (deleted by hand, a registry reset) comes back at what its environment runs, never
+  // at dev's digest: only promote moves an environment that already runs something
+  const running = missing.length
+    ? runningByEnv((await kubectlList(ctx.runner, kubeContext(ctx), ['kustomizations.kustomize.toolkit.fluxcd.io', '-n', FLUX_NS], 'flux/artifact')).items, missing)
+    : {}
+  for (const env of missing) {
+    const own = running[env]?.digest
+    update(own ? `recreating the tag ${env} at what ${env} runs` : `starting ${env} at the ${entry} digest`)
+    if (own) await moveTag(ctx, port, { env, to: own, action: 'seed' }, 'flux/artifact')
+    else if (digest) await moveTag(ctx, port, { env, to: digest, action: 'seed', source: entry }, 'flux/artifact')
     else await fluxTagArtifact(ctx.runner, appsUrl(port, { tag: entry }), [env], 'flux/artifact') // dry-run: the digest of a push that did not happen
     seeded.push(env)
   }
