@@ -1,8 +1,9 @@
 // flux: get the GitOps content into the cluster.
-//  oci  (default): install Flux (pinned version, dev-tuned) when it is not exactly there, push the GitOps
-//        directories as an OCI artifact to the local registry when `flux diff artifact` says they changed, apply
-//        bootstrap/ (registry name + image tag set at apply time) when `kubectl diff` says it changed, and ask
-//        source-controller to fetch now when anything changed.
+//  oci  (default): install Flux (pinned version, dev-tuned) when it is not exactly there; push, when `flux diff
+//        artifact` says they changed, the `platform` artifact (bootstrap/, infrastructure/) and the `apps` artifact
+//        (apps/, the demo image pinned inside) to dev's tag only (the other environments' tags: created on a fresh
+//        platform, then moved by promote); apply bootstrap/ (registry name set at apply time) when `kubectl diff`
+//        says it changed, and ask source-controller to fetch what moved.
 //  git:  `flux bootstrap git` (token only in the environment) unless the cluster already syncs that URL/branch
 //        with that Flux version; then point the app Kustomizations at the image up built (spec.images).
 //  none: no Flux: infrastructure/configs and the app overlays applied server-side, image replaced in the
@@ -176,7 +177,7 @@ export interface AppsArtifactResult extends ArtifactResult {
   entry?: Environment
   /** the digest the entry tag names now (unknown under --dry-run when pushed) */
   digest?: string
-  /** environments whose tag did not exist and now starts at the entry's digest (a fresh platform) */
+  /** environments whose tag did not exist and was created (at the entry's digest on a fresh platform) */
   seeded: Environment[]
 }
 
@@ -270,7 +271,7 @@ export async function fetchSources(ctx: UpContext, names: string[], update: Upda
 
 export function appsNote(apps: AppsArtifactResult): string {
   const moved = apps.pushed ? `apps pushed to ${apps.entry}` : 'apps unchanged'
-  return apps.seeded.length ? `${moved}; ${apps.seeded.join(', ')} start${apps.seeded.length === 1 ? 's' : ''} at the same digest` : moved
+  return apps.seeded.length ? `${moved}; tag${apps.seeded.length === 1 ? '' : 's'} ${apps.seeded.join(', ')} created` : moved
 }
 
 async function runOci(ctx: UpContext, update: Update): Promise<string> {
