@@ -18,35 +18,20 @@ import { FLUX_NS, parseDocs } from '../flux/bootstrap.mts'
 import { fluxPullArtifact, fluxReconcile } from '../tools/flux.mts'
 import { kubectlGetJson, kubectlList, kustomizeBuild, type KubeObject } from '../tools/kubectl.mts'
 import { rememberedPorts } from '../up/context.mts'
-import { runGate, smokeEnvironment, type CheckResult, type SmokeTuning } from './checks.mts'
+import { runGate, smokeEnvironment, type SmokeTuning } from './checks.mts'
 import { digestOf, shortDigest } from './digest.mts'
-import { diffObjects, diffSummary, renderDiff, type ObjectsDiff } from './diff.mts'
+import { diffObjects, diffSummary, renderDiff } from './diff.mts'
 import { readMoves, type MoveAction } from './history.mts'
 import type { PromoteRequest } from './request.mts'
-import { planPromotion, runningByEnv, type Plan } from './rules.mts'
+import { dryRunLines, planLines, type PromoteResult } from './report.mts'
+import { planPromotion, runningByEnv } from './rules.mts'
 import { moveTag, readTags } from './tags.mts'
 
 export interface PromoteFlags extends FlagValues {
   yes: boolean
 }
 
-export interface PromoteResult {
-  command: 'promote'
-  ok: boolean
-  action: PromoteRequest['kind']
-  from?: string
-  to: string
-  digest?: string
-  previous?: string
-  noop?: string
-  notes: string[]
-  diff?: ObjectsDiff
-  gate?: CheckResult
-  moved: boolean
-  smoke?: CheckResult
-  dryRun: boolean
-  error?: string
-}
+export type { PromoteResult }
 
 const sleep = (ms: number, signal: AbortSignal) => new Promise<void>((resolve) => {
   const t = setTimeout(resolve, ms)
@@ -120,16 +105,6 @@ async function waitApplied(ctx: Context, env: Environment, digest: string, t0: n
   }
 }
 
-function header(plan: Plan): string[] {
-  const lines: string[] = []
-  if (plan.kind === 'promote') lines.push(`promote ${plan.from} → ${plan.to}: ${shortDigest(plan.digest)} (what ${plan.from} runs)`)
-  else if (plan.kind === 'rollback') lines.push(`roll ${plan.to} to ${shortDigest(plan.digest)}`)
-  else lines.push(`undo ${plan.to}: back to ${shortDigest(plan.digest)} (its previous digest)`)
-  lines.push(`  ${plan.to} runs ${shortDigest(plan.current)}${plan.tagged && plan.tagged !== plan.current ? `, its tag names ${shortDigest(plan.tagged)}` : ''}`)
-  for (const n of plan.notes) lines.push(`  note: ${n}`)
-  return lines
-}
-
 export async function runPromote(ctx: Context<PromoteFlags>, req: PromoteRequest, tuning: SmokeTuning): Promise<number> {
   assertPromotable(ctx)
   const yes = Boolean(ctx.flags.yes)
@@ -160,7 +135,7 @@ export async function runPromote(ctx: Context<PromoteFlags>, req: PromoteRequest
     throw e
   }
 
-  out(header(plan))
+  out(planLines(plan))
   if (plan.noop) {
     result.noop = plan.noop
     out([`✔ nothing to do: ${plan.noop}`])
@@ -175,12 +150,7 @@ export async function runPromote(ctx: Context<PromoteFlags>, req: PromoteRequest
   out([`diff of apps/overlays/${plan.to} (${shortDigest(plan.current)} → ${shortDigest(plan.digest)}):`, ...renderDiff(diff)])
 
   if (ctx.dryRun) {
-    out([
-      'dry-run: nothing changed. Without --dry-run promote would',
-      ...(plan.gate ? [`  run the gate: smoke + netpol checks of ${plan.gate}`] : []),
-      `  move the tag ${plan.to} to ${plan.digest}${plan.tagged ? ` (keeping ${shortDigest(plan.tagged)} as ${plan.to}-previous)` : ''}`,
-      `  reconcile ${appsSource(plan.to)} and wait for it, then run the smoke checks of ${plan.to}`,
-    ])
+    out(dryRunLines(plan))
     return finish(EXIT.ok)
   }
 
