@@ -1,11 +1,12 @@
 #!/usr/bin/env zx
 // status: one screen with the cluster, the registry, every Flux object (Ready, age, message), Helm releases,
-// the demo app per environment (ready replicas, image tag), its HPA (replicas, CPU vs target) and the URLs.
+// the demo app per environment (ready replicas, image tag, the apps artifact digest it runs and whether it is
+// behind dev), its HPA (replicas, CPU vs target) and the URLs.
 // Read-only. Exit 0 when everything is Ready, 1 when something is not (so CI can gate on it).
 import { printJson, runCommand } from './lib/shell/cli.mts'
 import { EXIT } from './lib/shell/errors.mts'
 import { readState } from './lib/shell/state.mts'
-import { appRow, fluxRows, healthy, hpaRow, renderStatus, type StatusModel } from './lib/status/model.mts'
+import { appRow, artifactRows, fluxRows, healthy, hpaRow, renderStatus, type StatusModel } from './lib/status/model.mts'
 import { helmList } from './lib/tools/helm.mts'
 import { kubectlGetJson, kubectlList, kubectlRead } from './lib/tools/kubectl.mts'
 import { registryStatus } from './lib/tools/docker.mts'
@@ -47,6 +48,7 @@ await runCommand({
       apps: c.environments.map((env) => appRow(env, deployments.items.find((d) => d.metadata.namespace === `demo-${env}` && d.metadata.name === 'demo'))),
       hpa: c.environments.map((env) => hpaRow(env, hpas.items.find((h) => h.metadata.namespace === `demo-${env}` && h.metadata.name === 'demo'))).filter((x) => x !== undefined),
       endpoints: summaryLines(endpoints(c, ports.http, ctx.stateDir), ctx.root),
+      ...(c.fluxMode === 'oci' ? { artifacts: artifactRows(flux.items.filter((o) => o.kind === 'Kustomization' && o.metadata.namespace === 'flux-system'), c.environments) } : {}),
     }
     try {
       const v = (JSON.parse(version.text) as { serverVersion?: { gitVersion?: string } }).serverVersion?.gitVersion

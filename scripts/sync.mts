@@ -1,7 +1,8 @@
 #!/usr/bin/env zx
 // sync: the inner loop after editing manifests or app code, on a platform `up` built: rebuild and push the demo
-// image if its sources changed, show what changed in the GitOps files, push the artifact, re-apply the bootstrap
-// (new image tag), reconcile and wait. --watch repeats on every change under apps/, infrastructure/, bootstrap/.
+// image if its sources changed, show what changed in the GitOps files, push the infrastructure artifact and the
+// apps artifact (demo image pinned inside) to dev's tag only, reconcile and wait. Staging and production move
+// with scripts/promote.mts. --watch repeats on every change under apps/, infrastructure/, bootstrap/.
 import fs from 'node:fs'
 import path from 'node:path'
 import { printJson, runCommand } from './lib/shell/cli.mts'
@@ -12,11 +13,11 @@ import { readState, writeState } from './lib/shell/state.mts'
 import { formatMs } from './lib/shell/ui.mts'
 import { kubeContext } from './lib/up/context.mts'
 import { buildAndPushImage } from './lib/up/phases/image.mts'
-import { applyBootstrap, assertFluxModeSupported, ensureFluxInstalled, runFlux, syncArtifact } from './lib/up/phases/flux.mts'
+import { applyBootstrap, appsNote, assertFluxModeSupported, ensureFluxInstalled, fetchSources, runFlux, sourcesToFetch, syncAppsArtifact, syncArtifact } from './lib/up/phases/flux.mts'
 import { reconcilePhase } from './lib/up/phases/reconcile.mts'
 import type { UpContext, UpFlags } from './lib/up/types.mts'
 import { fluxReconcile } from './lib/tools/flux.mts'
-import { FLUX_NS, OCI_SOURCE } from './lib/flux/bootstrap.mts'
+import { FLUX_NS } from './lib/flux/bootstrap.mts'
 
 interface SyncFlags extends UpFlags {
   watch: boolean
@@ -26,8 +27,9 @@ interface SyncFlags extends UpFlags {
 
 const WATCHED = ['apps', 'infrastructure', 'bootstrap'] as const
 
-function changeLines(c: FileChanges): string[] {
-  return [...c.added.map((f) => `  A ${f}`), ...c.changed.map((f) => `  M ${f}`), ...c.removed.map((f) => `  D ${f}`)]
+function changeLines(c: FileChanges, none: string): string[] {
+  const lines = [...c.added.map((f) => `  A ${f}`), ...c.changed.map((f) => `  M ${f}`), ...c.removed.map((f) => `  D ${f}`)]
+  return lines.length ? lines : [none]
 }
 
 interface SyncResult { ok: boolean; ms: number; changed: string[]; notes: string[]; error?: string; diagnostics?: string }
@@ -43,22 +45,26 @@ async function syncOnce(ctx: UpContext & { flags: SyncFlags }): Promise<SyncResu
       notes.push(r.note)
     }
     if (ctx.config.fluxMode === 'oci') {
-      await ctx.ui.step('GitOps artifact', async (s) => {
-        await ensureFluxInstalled(ctx, (t) => s.update(t))
+      await ctx.ui.step('GitOps artifacts', async (s) => {
+        const installed = await ensureFluxInstalled(ctx, (t) => s.update(t))
         const art = await syncArtifact(ctx, (t) => s.update(t))
-        const lines = changeLines(art.changes)
         if (art.pushed) {
-          s.note(`flux diff artifact: ${art.diff.message || 'changed'}`)
-          for (const l of lines.length ? lines : ['  (first push from this checkout: no earlier file list to compare)']) s.note(l)
+          s.note(`platform: flux diff artifact: ${art.diff.message || 'changed'}`)
+          for (const l of changeLines(art.changes, '  (first push from this checkout: no earlier file list to compare)')) s.note(l)
           notes.push(`pushed ${art.revision}`)
-        } else notes.push('manifests unchanged')
+        } else notes.push('infrastructure unchanged')
+        // only the entry environment (dev) moves; staging and production wait for `promote`
+        const apps = await syncAppsArtifact(ctx, (t) => s.update(t))
+        if (apps.pushed) {
+          s.note(`apps (${apps.entry}): flux diff artifact: ${apps.diff.message || 'changed'}`)
+          for (const l of changeLines(apps.changes, '  (first push from this checkout: no earlier file list to compare)')) s.note(l)
+        }
+        notes.push(appsNote(apps))
         const boot = await applyBootstrap(ctx, (t) => s.update(t))
         if (boot.applied) notes.push('bootstrap re-applied')
-        if (art.pushed || boot.applied) {
-          s.update('reconciling')
-          await fluxReconcile(ctx.runner, kubeContext(ctx), ['source', 'oci'], OCI_SOURCE, FLUX_NS, ctx.config.reconcileTimeoutMs, {}, 'sync')
-        }
-        ctx.facts.flux = { mode: 'oci', roots: boot.roots.map((n) => `Kustomization/${FLUX_NS}/${n}`), pushed: art.pushed, revision: art.revision }
+        s.update('reconciling')
+        await fetchSources(ctx, sourcesToFetch({ installed: Boolean(installed), bootstrapApplied: boot.applied, platformPushed: art.pushed, apps, existingSources: boot.existingSources }), (t) => s.update(t), 'sync')
+        ctx.facts.flux = { mode: 'oci', roots: boot.roots.map((n) => `Kustomization/${FLUX_NS}/${n}`), pushed: art.pushed || apps.pushed, revision: art.revision }
       })
     } else {
       await ctx.ui.step(ctx.config.fluxMode === 'git' ? 'Flux (git: commit and push your changes first)' : 'manifests (no Flux)', async (s) => {
@@ -98,8 +104,10 @@ await runCommand<SyncFlags>({
   summary: 'push what changed (demo image, GitOps files) to the running platform, reconcile and wait',
   description: `
 Run after editing the app (apps/demo/src) or any manifest. Only what changed moves: the image is rebuilt when its
-sources changed, the OCI artifact is pushed when \`flux diff artifact\` reports a difference (the changed files are
-listed), the bootstrap is re-applied when the image tag changed. Then Flux reconciles and sync waits for Ready.
+sources changed; the infrastructure artifact (bootstrap/, infrastructure/) and the apps artifact (apps/, with the
+demo image pinned) are pushed when \`flux diff artifact\` reports a difference (the changed files are listed).
+The apps artifact moves only dev's tag: staging and production follow with \`npx zx scripts/promote.mts\`.
+Then Flux reconciles and sync waits for Ready.
 FLUX_MODE=git: commit and push first; sync reconciles the GitRepository. FLUX_MODE=none: re-applies the manifests.`,
   flags: {
     watch: { type: 'boolean', alias: 'w', description: `repeat on every change under ${WATCHED.join('/, ')}/ until Ctrl-C` },

@@ -40,34 +40,42 @@ test('install decision: skip when the same version is installed and tuned, upgra
   assert.is(decideInstall(installedFlux(boot), 'v2.7.2').action, 'leave')
 })
 
-const bootstrapObjs = () => [
+const bootstrapObjs = (): Record<string, any>[] => [
   { apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'OCIRepository', metadata: { name: 'platform', namespace: 'flux-system' }, spec: { url: 'oci://kind-registry:5000/platform', ref: { tag: 'local' }, insecure: true } },
+  ...['dev', 'staging', 'production'].map((e) => ({ apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'OCIRepository', metadata: { name: `apps-${e}`, namespace: 'flux-system' }, spec: { url: 'oci://kind-registry:5000/apps', ref: { tag: e }, insecure: true } })),
   { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: 'infra-controllers', namespace: 'flux-system' }, spec: { path: './infrastructure/controllers' } },
-  ...['dev', 'staging', 'production'].map((e) => ({ apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: `apps-${e}`, namespace: 'flux-system' }, spec: { path: `./apps/overlays/${e}` } })),
+  ...['dev', 'staging', 'production'].map((e) => ({ apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: `apps-${e}`, namespace: 'flux-system' }, spec: { path: `./apps/overlays/${e}`, sourceRef: { kind: 'OCIRepository', name: `apps-${e}` }, images: [{ name: 'demo', newTag: 'left-by-an-older-up' }] } })),
 ]
 
-test('bootstrap rendering: registry name, image override on the app Kustomizations only, chosen environments', () => {
-  const image = { name: 'demo', newName: 'my-reg:5000/demo', newTag: 'abc123def456' }
-  const out = renderBootstrap(bootstrapObjs(), { registryName: 'my-reg', image, environments: ['dev', 'production'] })
-  assert.is(out.find((o) => o.kind === 'OCIRepository')!.spec.url, 'oci://my-reg:5000/platform')
+test('bootstrap rendering: registry name on every source, each environment at its own tag, no image override, chosen environments', () => {
+  const out = renderBootstrap(bootstrapObjs(), { registryName: 'my-reg', environments: ['dev', 'production'] })
+  const sources = out.filter((o) => o.kind === 'OCIRepository')
+  assert.equal(sources.map((o) => [o.metadata.name, o.spec.url, o.spec.ref.tag]), [
+    ['platform', 'oci://my-reg:5000/platform', 'local'],
+    ['apps-dev', 'oci://my-reg:5000/apps', 'dev'],
+    ['apps-production', 'oci://my-reg:5000/apps', 'production'],
+  ])
   assert.equal(rootKustomizations(out), ['infra-controllers', 'apps-dev', 'apps-production'])
-  assert.equal(out.find((o) => o.metadata.name === 'apps-dev')!.spec.images, [image])
-  assert.is(out.find((o) => o.metadata.name === 'infra-controllers')!.spec.images, undefined)
-  // no image built (existing cluster): the overlays' pinned tags stay
-  const plain = renderBootstrap(bootstrapObjs(), { registryName: 'kind-registry', environments: ['dev'] })
-  assert.is(plain.find((o) => o.metadata.name === 'apps-dev')!.spec.images, undefined)
+  // the image travels inside the apps artifact: an apply-time override would move every environment at once
+  for (const o of out.filter((x) => x.kind === 'Kustomization')) assert.is(o.spec.images, undefined, o.metadata.name)
   assert.equal(unwantedAppKustomizations(['infra-controllers', 'apps-dev', 'apps-staging'], ['dev']), ['apps-staging'])
   // the input is not modified
   assert.is(bootstrapObjs()[0]!.spec.url, 'oci://kind-registry:5000/platform')
 })
 
-test('the real bootstrap/ renders with the expected roots', async () => {
+test('the real bootstrap/ renders with the expected roots and one apps source per environment', async () => {
   const { execFileSync } = await import('node:child_process')
   const yaml = execFileSync('kubectl', ['kustomize', path.join(REPO, 'bootstrap')], { encoding: 'utf8' })
   const objs = YAML.parseAllDocuments(yaml).map((d) => d.toJS())
-  const out = renderBootstrap(objs, { registryName: 'kind-registry', environments: ['dev', 'staging', 'production'], image: { name: 'demo', newName: 'kind-registry:5000/demo', newTag: 't' } })
+  const out = renderBootstrap(objs, { registryName: 'kind-registry', environments: ['dev', 'staging', 'production'] })
   assert.ok(rootKustomizations(out).includes('infra-controllers'))
   assert.ok(rootKustomizations(out).includes('apps-dev'))
+  for (const env of ['dev', 'staging', 'production']) {
+    const ks = out.find((o) => o.kind === 'Kustomization' && o.metadata.name === `apps-${env}`)!
+    assert.equal(ks.spec.sourceRef, { kind: 'OCIRepository', name: `apps-${env}` })
+    assert.is(out.find((o) => o.kind === 'OCIRepository' && o.metadata.name === `apps-${env}`)!.spec.ref.tag, env)
+  }
+  assert.equal(out.find((o) => o.metadata.name === 'infra-controllers')!.spec.sourceRef, { kind: 'OCIRepository', name: 'platform' })
 })
 
 test('artifact staging copies only the GitOps directories, content-addressed and reproducible', () => {

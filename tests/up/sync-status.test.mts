@@ -11,7 +11,7 @@ import { clusterWorld, isMutating, line } from './world.mts'
 
 const UP = ['--only', 'addons,flux,reconcile']
 
-test('sync on a converged platform changes nothing; after the registry lost the artifact it lists the files, pushes and waits', async () => {
+test('sync on a converged platform changes nothing; after the registry lost the apps artifact it lists the files, pushes to dev only and waits', async () => {
   const f = clusterWorld()
   try {
     assert.is((await runScript('up', UP, { env: f.env })).code, 0)
@@ -21,9 +21,10 @@ test('sync on a converged platform changes nothing; after the registry lost the 
     assert.match(r.stderr, /✔ sync .*nothing changed/)
     assert.equal(f.calls().filter(isMutating).map(line), [])
 
-    // someone changed a manifest since the last push: the registry holds other content
-    f.setState((s) => { s.flux.artifacts['platform:local'].digest = '0'.repeat(64) })
-    const manifest = path.join(f.env.STATE_DIR!, 'artifact-files.json')
+    // someone changed an overlay since the last push: the registry holds other content under dev's tag
+    const staging = f.state().flux.artifacts['apps:staging'].digest
+    f.setState((s) => { s.flux.artifacts['apps:dev'].digest = '0'.repeat(64) })
+    const manifest = path.join(f.env.STATE_DIR!, 'apps-artifact-files.json')
     const m = JSON.parse(fs.readFileSync(manifest, 'utf8'))
     m.files['apps/overlays/dev/kustomization.yaml'] = 'old'
     delete m.files['apps/base/hpa.yaml']
@@ -31,17 +32,19 @@ test('sync on a converged platform changes nothing; after the registry lost the 
     f.clearCalls()
     r = await runScript('sync', ['--no-image', '--json'], { env: f.env })
     assert.is(r.code, 0, r.stderr)
-    assert.match(r.stderr, 'flux diff artifact: the remote artifact contents differs from the local one')
+    assert.match(r.stderr, 'apps (dev): flux diff artifact: the remote artifact contents differs from the local one')
     assert.match(r.stderr, '  M apps/overlays/dev/kustomization.yaml')
     assert.match(r.stderr, '  A apps/base/hpa.yaml')
     const calls = f.calls().map(line)
-    const push = calls.findIndex((l) => l.startsWith('flux push artifact'))
-    const rec = calls.findIndex((l) => l.startsWith('flux reconcile source oci platform'))
+    const push = calls.findIndex((l) => l.startsWith('flux push artifact oci://localhost:5001/apps:dev '))
+    const rec = calls.findIndex((l) => l.startsWith('flux reconcile source oci apps-dev'))
     const wait = calls.findLastIndex((l) => l.includes('helmreleases.helm.toolkit.fluxcd.io'))
     assert.ok(push >= 0 && push < rec && rec < wait, 'push, reconcile, wait')
+    assert.not.ok(calls.some((l) => l.startsWith('flux push artifact oci://localhost:5001/platform')), 'the infrastructure did not change')
+    assert.is(f.state().flux.artifacts['apps:staging'].digest, staging, 'staging waits for promote')
     const out = JSON.parse(r.stdout)
     assert.is(out.ok, true)
-    assert.ok(out.changed.includes('gitops artifact'))
+    assert.ok(out.changed.includes('apps artifact (dev)'))
   } finally {
     f.cleanup()
   }
@@ -110,7 +113,7 @@ test('sync --watch re-syncs after a manifest edit and stops cleanly on Ctrl-C', 
       assert.match(err, /✔ sync .*nothing changed/)
       fs.appendFileSync(path.join(copy, 'apps', 'overlays', 'dev', 'kustomization.yaml'), '# edited by the watch test\n')
       await until(() => (err.match(/✔ sync /g) ?? []).length >= 2, 60_000)
-      assert.match(err.split('✔ sync ').at(-1)!, 'changed gitops artifact')
+      assert.match(err.split('✔ sync ').at(-1)!, 'changed apps artifact (dev)')
       assert.match(err, '  M apps/overlays/dev/kustomization.yaml')
     } finally {
       child.kill('SIGINT')

@@ -51,24 +51,38 @@ test('first run installs, pushes and applies in a valid order; a second run make
   }
 })
 
-test('a new image tag reaches the app Kustomizations (spec.images) and rolls out; the artifact is not pushed again', async () => {
+test('the image travels pinned inside the apps artifact: a first up starts every environment at one digest, a new image moves only dev', async () => {
   const f = clusterWorld()
   try {
     seedPlatformState(f, { image: { repository: 'kind-registry:5000/demo', tag: 'aaaaaaaaaaaa', sourceHash: 'a' } })
     assert.is((await runScript('up', ONLY, { env: f.env })).code, 0)
-    const image = () => f.state().kube.objects['kind-platform'].find((o: any) => o.kind === 'Deployment' && o.metadata.namespace === 'demo-dev').spec.template.spec.containers[0].image
-    assert.is(image(), 'kind-registry:5000/demo:aaaaaaaaaaaa')
-    const ks = f.state().kube.objects['kind-platform'].find((o: any) => o.kind === 'Kustomization' && o.metadata.name === 'apps-dev')
-    assert.equal(ks.spec.images, [{ name: 'demo', newName: 'kind-registry:5000/demo', newTag: 'aaaaaaaaaaaa' }])
+    const objs = () => f.state().kube.objects['kind-platform']
+    const image = (env: string) => objs().find((o: any) => o.kind === 'Deployment' && o.metadata.namespace === `demo-${env}`).spec.template.spec.containers[0].image
+    const tags = () => Object.fromEntries(Object.entries(f.state().flux.artifacts).filter(([k]) => k.startsWith('apps:')).map(([k, a]: [string, any]) => [k.slice(5), a.digest]))
+    for (const env of ['dev', 'staging', 'production']) assert.is(image(env), 'kind-registry:5000/demo:aaaaaaaaaaaa', env)
+    const first = tags()
+    assert.equal(Object.keys(first).sort(), ['dev', 'production', 'staging'])
+    assert.ok(first.dev === first.staging && first.dev === first.production, 'one digest everywhere on a fresh platform')
+    const ks = objs().find((o: any) => o.kind === 'Kustomization' && o.metadata.name === 'apps-dev')
+    assert.is(ks.spec.images, undefined, 'no apply-time override: the digest says what runs')
+    assert.equal(ks.spec.sourceRef, { kind: 'OCIRepository', name: 'apps-dev' })
+
     seedPlatformState(f, { image: { repository: 'kind-registry:5000/demo', tag: 'bbbbbbbbbbbb', sourceHash: 'b' } })
     f.clearCalls()
     const r = await runScript('up', ONLY, { env: f.env })
     assert.is(r.code, 0, r.stderr)
-    assert.is(image(), 'kind-registry:5000/demo:bbbbbbbbbbbb')
+    assert.is(image('dev'), 'kind-registry:5000/demo:bbbbbbbbbbbb')
+    assert.is(image('staging'), 'kind-registry:5000/demo:aaaaaaaaaaaa', 'staging waits for promote')
+    assert.is(image('production'), 'kind-registry:5000/demo:aaaaaaaaaaaa')
+    const now = tags()
+    assert.ok(now.dev !== first.dev)
+    assert.is(now['dev-previous'], first.dev, 'the digest dev ran before is kept for --undo')
+    assert.is(now.staging, first.staging)
     const lines = f.calls().filter(isMutating).map(line)
-    assert.not.ok(lines.some((l) => l.startsWith('flux push')), 'manifests did not change')
-    assert.ok(lines.some((l) => l.includes('apply --server-side')), 'bootstrap re-applied')
-    assert.ok(lines.some((l) => l.startsWith('flux reconcile')))
+    assert.ok(lines.some((l) => l.startsWith('flux push artifact oci://localhost:5001/apps:dev ')))
+    assert.not.ok(lines.some((l) => l.startsWith('flux push artifact oci://localhost:5001/platform:local')), 'the infrastructure did not change')
+    assert.ok(lines.includes('flux reconcile source oci apps-dev --namespace flux-system --context kind-platform --timeout=600s'), lines.join('\n'))
+    assert.not.ok(lines.some((l) => l.includes('apps-staging') || l.includes('apps-production')))
   } finally {
     f.cleanup()
   }

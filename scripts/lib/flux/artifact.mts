@@ -1,7 +1,9 @@
-// What goes into the OCI artifact Flux pulls (FLUX_MODE=oci): only the GitOps directories, copied into a clean
+// What goes into the OCI artifacts Flux pulls (FLUX_MODE=oci): only the GitOps directories, copied into a clean
 // staging directory with normalised file modes, so the tarball flux builds (mtimes and owners stripped) depends on
 // content alone and `flux diff artifact` says "no changes" on a converged re-run. node_modules, .git, .env,
-// .platform and the app's source never leave the machine. Reads and writes files only.
+// .platform and the app's source never leave the machine. Two artifacts: `platform` (bootstrap/, infrastructure/:
+// what the infrastructure Kustomizations read) and `apps` (apps/base, apps/overlays: what each environment reads
+// at its own tag). Reads and writes files only.
 
 import crypto from 'node:crypto'
 import fs from 'node:fs'
@@ -9,6 +11,13 @@ import path from 'node:path'
 
 /** Directories Flux reads (the Kustomization paths and everything they reference). */
 export const GITOPS_PATHS = ['bootstrap', 'infrastructure', 'apps/base', 'apps/overlays'] as const
+/** The `platform` artifact: what the infrastructure Kustomizations read. */
+export const PLATFORM_PATHS = ['bootstrap', 'infrastructure'] as const
+/** The `apps` artifact: what the apps-<env> Kustomizations read (./apps/overlays/<env> and its base). */
+export const APPS_PATHS = ['apps/base', 'apps/overlays'] as const
+
+/** Rewrites a file's content on its way into the artifact (posix path relative to the root); pure. */
+export type StageTransform = (rel: string, content: Buffer) => Buffer
 
 export interface StagedArtifact {
   dir: string
@@ -36,14 +45,15 @@ export function artifactFiles(root: string, paths: readonly string[] = GITOPS_PA
   return out.sort()
 }
 
-/** Copy the GitOps directories into `dest` (created empty) with modes 0644/0755. */
-export function stageArtifact(root: string, dest: string, paths: readonly string[] = GITOPS_PATHS): StagedArtifact {
+/** Copy the GitOps directories into `dest` (created empty) with modes 0644/0755, through `transform` if given. */
+export function stageArtifact(root: string, dest: string, paths: readonly string[] = GITOPS_PATHS, transform?: StageTransform): StagedArtifact {
   fs.rmSync(dest, { recursive: true, force: true })
   fs.mkdirSync(dest, { recursive: true, mode: 0o755 })
   const files: Record<string, string> = {}
   const all = crypto.createHash('sha256')
   for (const rel of artifactFiles(root, paths)) {
-    const content = fs.readFileSync(path.join(root, rel))
+    const raw = fs.readFileSync(path.join(root, rel))
+    const content = transform ? transform(rel, raw) : raw
     const target = path.join(dest, rel)
     fs.mkdirSync(path.dirname(target), { recursive: true, mode: 0o755 })
     fs.writeFileSync(target, content, { mode: 0o644 })

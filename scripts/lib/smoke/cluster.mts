@@ -71,11 +71,14 @@ export async function discoverApp(r: Runner, context: string, env: string): Prom
 interface Condition { type: string; status: string; reason?: string; message?: string }
 interface FluxObject { kind: string; metadata: { name: string; namespace?: string }; spec?: { suspend?: boolean }; status?: { conditions?: Condition[] } }
 
-/** Every Flux Kustomization and HelmRelease Ready=True (suspended ones are failures too: they do not reconcile). */
-export async function checkFlux(r: Runner, context: string): Promise<Outcome> {
+/**
+ * Every Flux Kustomization and HelmRelease Ready=True (suspended ones are failures too: they do not reconcile).
+ * `scope` narrows the objects that count (promote's gate ignores the other environments' Kustomizations).
+ */
+export async function checkFlux(r: Runner, context: string, scope?: (o: { kind: string; namespace: string; name: string }) => boolean): Promise<Outcome> {
   const res = await kubectlGetJson<{ items: FluxObject[] }>(r, context, ['kustomizations.kustomize.toolkit.fluxcd.io,helmreleases.helm.toolkit.fluxcd.io', '-A'], 'smoke/flux')
   if (!res.ok) return { ok: false, message: `cannot list Flux objects: ${res.error}` }
-  const items = res.data?.items ?? []
+  const items = (res.data?.items ?? []).filter((o) => !scope || scope({ kind: o.kind, namespace: o.metadata.namespace ?? '', name: o.metadata.name }))
   if (items.length === 0) return { ok: false, message: 'no Flux Kustomizations or HelmReleases found (is Flux bootstrapped?)' }
   const notReady = items.filter((o) => o.spec?.suspend || !(o.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True'))
   const label = (o: FluxObject) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`

@@ -51,6 +51,8 @@ export interface SmokeOptions {
   requestTimeoutMs?: number
   /** parallel /work calls per target; default 4 */
   concurrency?: number
+  /** which Flux Kustomizations/HelmReleases the flux check counts (default: all) */
+  fluxScope?: (o: { kind: string; namespace: string; name: string }) => boolean
 }
 
 export const DEFAULTS = { readyTimeoutMs: 60_000, requests: 20, urlMaxErrorRate: 0.5, alpha: 0.001, requestTimeoutMs: 5000, concurrency: 4 }
@@ -173,7 +175,7 @@ async function runCluster(ctx: SmokeContext, o: SmokeOptions): Promise<Report> {
   const poll = (probe: Parameters<typeof pollUntil>[0]) => pollUntil(probe, readyTimeoutMs, { signal: ctx.signal })
 
   const clusterChecks = () => group(ctx.ui, 'smoke cluster: Flux, Grafana, Prometheus', async () => withClass('cluster', await Promise.all([
-    timed('flux', () => checkFlux(ctx.runner, context)),
+    timed('flux', () => checkFlux(ctx.runner, context, o.fluxScope)),
     timed('grafana', async () => {
       const g = await pf.get('monitoring', 'svc/kube-prometheus-stack-grafana', 80, 'smoke/grafana')
       return poll(() => probeGrafana(g.url, requestTimeoutMs, ctx.signal))

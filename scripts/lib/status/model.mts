@@ -2,12 +2,17 @@
 
 import type { Environment } from '../shell/config.mts'
 import { renderTable } from '../shell/ui.mts'
+import { entryEnvironment } from '../flux/apps-artifact.mts'
+import { shortDigest } from '../promote/digest.mts'
+import { runningByEnv } from '../promote/rules.mts'
 
 type Obj = Record<string, any>
 
 export interface FluxRow { kind: string; namespace: string; name: string; ready: string; age: string; revision: string; message: string }
 export interface AppRow { env: Environment; namespace: string; ready: string; desired: number; available: number; image: string; tag: string; ok: boolean }
 export interface HpaRow { env: Environment; replicas: string; range: string; cpu: string; target: string }
+/** Which digest of the apps artifact an environment runs (what apps-<env> last applied), and whether it trails dev. */
+export interface ArtifactRow { env: Environment; digest?: string; short: string; behind?: Environment }
 
 export function age(iso: string | undefined, now: number): string {
   if (!iso) return ''
@@ -63,6 +68,17 @@ export function hpaRow(env: Environment, h: Obj | undefined): HpaRow | undefined
   }
 }
 
+/** FLUX_MODE=oci: one row per environment; `behind` names the entry environment (dev) when the digests differ. */
+export function artifactRows(kustomizations: Obj[], environments: Environment[]): ArtifactRow[] {
+  const running = runningByEnv(kustomizations, environments)
+  const entry = entryEnvironment(environments)
+  const lead = entry ? running[entry]?.digest : undefined
+  return environments.map((env) => {
+    const digest = running[env]?.digest
+    return { env, ...(digest ? { digest } : {}), short: digest ? shortDigest(digest) : '', ...(entry && env !== entry && lead && digest !== lead ? { behind: entry } : {}) }
+  })
+}
+
 export interface StatusModel {
   context: string
   cluster: { reachable: boolean; nodes: string; version?: string; error?: string }
@@ -71,6 +87,8 @@ export interface StatusModel {
   helm: { name: string; namespace: string; chart: string; status: string }[]
   apps: AppRow[]
   hpa: HpaRow[]
+  /** FLUX_MODE=oci: the apps artifact digest each environment runs */
+  artifacts?: ArtifactRow[]
   endpoints: string[]
 }
 
@@ -93,9 +111,11 @@ export function renderStatus(m: StatusModel): string {
   if (m.flux.length) out.push(renderTable(['flux object', 'ready', 'age', 'revision', 'message'], m.flux.map((r) => [`${r.kind}/${r.namespace}/${r.name}`, r.ready, r.age, clip(r.revision, 28), clip(r.message, 60)])))
   else out.push('flux      no Flux objects (FLUX_MODE=none, or up has not run)')
   if (m.helm.length) out.push('', renderTable(['helm release', 'chart', 'status'], m.helm.map((h) => [`${h.namespace}/${h.name}`, h.chart, h.status])))
-  out.push('', renderTable(['app', 'ready', 'image tag', 'hpa replicas', 'range', 'cpu', 'target'], m.apps.map((a) => {
+  const arts = m.artifacts
+  out.push('', renderTable(['app', 'ready', 'image tag', 'hpa replicas', 'range', 'cpu', 'target', ...(arts ? ['runs digest', ''] : [])], m.apps.map((a) => {
     const h = m.hpa.find((x) => x.env === a.env)
-    return [a.namespace, a.ready, a.tag, h?.replicas ?? '', h?.range ?? '', h?.cpu ?? '', h?.target ?? '']
+    const art = arts?.find((x) => x.env === a.env)
+    return [a.namespace, a.ready, a.tag, h?.replicas ?? '', h?.range ?? '', h?.cpu ?? '', h?.target ?? '', ...(arts ? [art?.short || '-', art?.behind ? `behind ${art.behind}` : ''] : [])]
   })))
   if (m.endpoints.length) out.push('', ...m.endpoints)
   return out.join('\n')

@@ -1,7 +1,7 @@
 // flux CLI adapter. Only this file runs `flux`.
 
 import { EXIT, StepError } from '../shell/errors.mts'
-import { INSTALL_HINTS, type Runner } from '../shell/run.mts'
+import { INSTALL_HINTS, lastLine, type Runner } from '../shell/run.mts'
 
 /** `flux version --client` prints "flux: v2.7.2". */
 export async function fluxClientVersion(r: Runner, step = 'flux'): Promise<string | undefined> {
@@ -44,6 +44,67 @@ export async function fluxPushArtifact(r: Runner, url: string, dir: string, sour
   })
   const text = `${res.stdout}\n${res.stderr}`
   return /pushed to (\S+)/.exec(text)?.[1] ?? ''
+}
+
+/** `flux tag artifact <url> --tag <t>...`: point tags at the artifact `url` names (tag or @digest). Mutating. */
+export async function fluxTagArtifact(r: Runner, url: string, tags: string[], step = 'flux'): Promise<void> {
+  await r.run('flux', ['tag', 'artifact', url, ...tags.flatMap((t) => ['--tag', t])], {
+    step, mutating: true, timeoutMs: 120_000, retries: 2, retryDelayMs: 2000,
+    hint: 'is the local registry running? (docker ps --filter name=<REGISTRY_NAME>)',
+  })
+}
+
+export interface PulledArtifact { digest?: string; revision?: string; source?: string }
+
+/**
+ * `flux pull artifact <url> --output <dir>`: extract an artifact into an existing directory. Read-only for the
+ * platform (it writes only the local directory), so it runs under --dry-run. Prints what it pulled on stderr:
+ * "✔ source ...", "✔ revision ...", "✔ digest <host>/<repo>@sha256:...".
+ */
+export async function fluxPullArtifact(r: Runner, url: string, outDir: string, step = 'flux'): Promise<PulledArtifact> {
+  const res = await r.run('flux', ['pull', 'artifact', url, `--output=${outDir}`], {
+    step, timeoutMs: 180_000, retries: 1, retryDelayMs: 2000,
+    hint: 'is the local registry running, and does it still hold that digest? (flux list artifacts <repository>)',
+  })
+  const text = `${res.stdout}\n${res.stderr}`
+  const field = (name: string) => new RegExp(`✔ ${name} (\\S+)`).exec(text)?.[1]
+  const digest = /@(sha256:[0-9a-f]{64})/.exec(field('digest') ?? '')?.[1]
+  const revision = field('revision')
+  const source = field('source')
+  return { ...(digest ? { digest } : {}), ...(revision ? { revision } : {}), ...(source ? { source } : {}) }
+}
+
+export interface ListedArtifact { url: string; tag: string; digest: string; source: string; revision: string }
+
+/** Rows of the table `flux list artifacts` prints (ARTIFACT DIGEST SOURCE REVISION; empty cells allowed). Pure. */
+export function parseArtifactList(stdout: string): ListedArtifact[] {
+  const out: ListedArtifact[] = []
+  for (const line of stdout.split('\n')) {
+    const cells = line.split('\t').map((c) => c.trim())
+    const [url = '', digest = '', source = '', revision = ''] = cells.length >= 2 ? cells : line.trim().split(/\s+/)
+    if (!/^sha256:[0-9a-f]{64}$/.test(digest)) continue // the header, blank lines
+    const tag = url.slice(url.lastIndexOf(':') + 1)
+    out.push({ url, tag, digest, source, revision })
+  }
+  return out
+}
+
+/**
+ * `flux list artifacts <repository-url>`: every tag of the repository with its digest. Read-only. A repository
+ * nothing was pushed to yet is not an error: the registry answers NAME_UNKNOWN and the list is empty.
+ */
+export async function fluxListArtifacts(r: Runner, repositoryUrl: string, step = 'flux'): Promise<ListedArtifact[]> {
+  const res = await r.run('flux', ['list', 'artifacts', repositoryUrl], { step, nothrow: true, timeoutMs: 60_000, retries: 1 })
+  if (res.ok) return parseArtifactList(res.stdout)
+  if (/NAME_UNKNOWN/.test(res.stderr)) return []
+  if (res.exitCode === 127) throw new StepError({ step, message: 'flux is not installed or not on PATH', hint: INSTALL_HINTS.flux, exitCode: EXIT.missingTool })
+  throw new StepError({
+    step,
+    message: `cannot list the tags of ${repositoryUrl}: ${lastLine(res.stderr || res.stdout).replace(/^✗\s*/, '') || `exit ${res.exitCode}`}`,
+    command: `flux list artifacts ${repositoryUrl}`,
+    hint: 'is the local registry running? (docker ps --filter name=<REGISTRY_NAME>; npx zx scripts/up.mts starts it)',
+    exitCode: EXIT.commandFailed,
+  })
 }
 
 /** `flux reconcile <kind...> <name>`: ask a controller to reconcile now and wait for it. Mutating (annotates). */

@@ -1,5 +1,7 @@
-// Fake flux: install --export, push/diff artifact (a content-addressed fake OCI registry under FAKE_STATE_DIR/oci),
-// reconcile, get all, bootstrap git; output shapes of the real CLI (logger lines "► ✔ ✗ ◎ ✚" on stderr).
+// Fake flux: install --export, push/diff/tag/pull/list artifact (a content-addressed fake OCI registry under
+// FAKE_STATE_DIR/oci: tags in state.flux.artifacts['<repo>:<tag>'], every pushed manifest by digest in
+// state.flux.manifests['<repo>@sha256:<hex>']), reconcile, get all, bootstrap git; output shapes of the real CLI
+// (logger lines "► ✔ ✗ ◎ ✚" on stderr; `list artifacts` prints its table on stdout).
 // `flux reconcile` and `flux bootstrap` also run the controllers (flux-sim.mjs): sources get artifacts,
 // Kustomizations apply their path (real kustomize builds) in dependency order, health-check what they applied
 // (HelmReleases listed in state.kube.stuck never become Ready) and report Ready like kustomize-controller.
@@ -14,7 +16,7 @@ const ok = (stdout = '', stderr = '') => ({ code: 0, stdout, stderr })
 
 function parse(argv) {
   const out = { positional: [], flags: {} }
-  const valued = new Set(['--context', '--namespace', '-n', '--timeout', '--path', '--source', '--revision', '--version', '-v', '--components', '--url', '--branch', '--username', '-u', '--password', '-p', '--output', '-o', '--kubeconfig', '--private-key-file'])
+  const valued = new Set(['--context', '--namespace', '-n', '--timeout', '--path', '--source', '--revision', '--version', '-v', '--components', '--url', '--branch', '--username', '-u', '--password', '-p', '--output', '-o', '--kubeconfig', '--tag', '--private-key-file'])
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]
     if (a.startsWith('--') && a.includes('=')) { const [k, v] = a.split(/=(.*)/s); out.flags[k] = v }
@@ -105,12 +107,33 @@ export function treeDigest(root) {
   return h.digest('hex')
 }
 
-/** "oci://localhost:5001/platform:local" -> { hostPort, repo, tag, key } */
-function parseOci(url) {
+/** "oci://localhost:5001/platform:local" -> { host, repo, tag, key }; "oci://h/apps@sha256:<hex>" -> { ..., digest } */
+export function parseOci(url) {
+  const d = /^oci:\/\/([^/]+)\/(.+?)@sha256:([0-9a-f]{64})$/.exec(url ?? '')
+  if (d) return { host: d[1], repo: d[2], digest: d[3], ref: `sha256:${d[3]}` }
   const m = /^oci:\/\/([^/]+)\/(.+?)(?::([\w][\w.-]*))?$/.exec(url ?? '')
   if (!m) return undefined
-  return { host: m[1], repo: m[2], tag: m[3] ?? 'latest', key: `${m[2]}:${m[3] ?? 'latest'}` }
+  return { host: m[1], repo: m[2], tag: m[3] ?? 'latest', ref: m[3] ?? 'latest', key: `${m[2]}:${m[3] ?? 'latest'}` }
 }
+
+/** Every manifest pushed to the fake registry, by digest (a moved tag leaves the old digest pullable, like a registry). */
+function manifests(state) {
+  state.flux.manifests ??= {}
+  // state written before the digest index existed: the tagged artifacts are the manifests
+  for (const [key, a] of Object.entries(state.flux.artifacts ?? {})) {
+    const repo = key.slice(0, key.lastIndexOf(':'))
+    state.flux.manifests[`${repo}@sha256:${a.digest}`] ??= { ...a }
+  }
+  return state.flux.manifests
+}
+
+/** The stored artifact a parsed reference points at (tag or digest), or undefined. */
+export function resolveArtifact(state, o) {
+  if (o.digest) return manifests(state)[`${o.repo}@sha256:${o.digest}`]
+  return state.flux.artifacts?.[o.key]
+}
+
+const manifestUnknown = (o) => `GET http://${o.host}/v2/${o.repo}/manifests/${o.ref}: MANIFEST_UNKNOWN: manifest unknown; map[${o.digest ? 'Digest' : 'Tag'}:${o.ref}]`
 
 function registryUp(state, host) {
   const port = host.split(':')[1]
@@ -132,8 +155,10 @@ function push(state, p, dir) {
   const digest = treeDigest(src)
   const store = path.join(ociDir(dir), digest)
   if (!fs.existsSync(store)) fs.cpSync(src, store, { recursive: true })
+  if (o.digest) return err(`✗ invalid URL: ${url}: push needs a tag`)
   state.flux.artifacts ??= {}
   state.flux.artifacts[o.key] = { digest, revision: p.flags['--revision'], source: p.flags['--source'], dir: store, pushedTo: o.host }
+  manifests(state)[`${o.repo}@sha256:${digest}`] = { ...state.flux.artifacts[o.key] }
   return ok('', `► pushing artifact to ${o.host}/${o.key}\n✔ artifact successfully pushed to ${o.host}/${o.repo}@sha256:${digest}\n`)
 }
 
@@ -144,10 +169,76 @@ function diff(state, p) {
   const src = p.flags['--path']
   if (!src || !fs.existsSync(src)) return err(`✗ invalid path '${src}', must point to an existing directory or file`)
   if (!registryUp(state, o.host)) return err(`✗ Get "http://${o.host}/v2/": dial tcp ${o.host.replace('localhost', '127.0.0.1')}: connect: connection refused`)
-  const a = state.flux.artifacts?.[o.key]
-  if (!a) return err(`✗ GET http://${o.host}/v2/${o.repo}/manifests/${o.tag}: MANIFEST_UNKNOWN: manifest unknown; map[Tag:${o.tag}]`)
+  const a = resolveArtifact(state, o)
+  if (!a) return err(`✗ ${manifestUnknown(o)}`)
   if (a.digest !== treeDigest(src)) return err('✗ the remote artifact contents differs from the local one')
   return ok('', '✔ no changes detected\n')
+}
+
+/** `flux tag artifact <url> --tag <t> [--tag <t2> | --tag t2,t3]` (cmd/flux/tag_artifact.go): crane.Tag per tag. */
+function tag(state, argv, p) {
+  const url = p.positional[2]
+  if (!url) return err('✗ artifact name is required')
+  const tags = []
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--tag') tags.push(...String(argv[++i] ?? '').split(','))
+    else if (argv[i].startsWith('--tag=')) tags.push(...argv[i].slice(6).split(','))
+  }
+  if (!tags.filter(Boolean).length) return err('✗ --tag is required')
+  const o = parseOci(url)
+  if (!o) return err(`✗ invalid URL: ${url}`)
+  if (!registryUp(state, o.host)) return err(`✗ tagging artifact failed: Get "http://${o.host}/v2/": dial tcp ${o.host.replace('localhost', '127.0.0.1')}: connect: connection refused`)
+  const a = resolveArtifact(state, o)
+  if (!a) return err(`► tagging artifact\n✗ tagging artifact failed: ${manifestUnknown(o)}`)
+  const lines = ['► tagging artifact']
+  for (const t of tags.filter(Boolean)) {
+    state.flux.artifacts ??= {}
+    state.flux.artifacts[`${o.repo}:${t}`] = { ...a }
+    lines.push(`✔ artifact tagged as ${o.host}/${o.repo}:${t}`)
+  }
+  return ok('', `${lines.join('\n')}\n`)
+}
+
+/** `flux pull artifact <url> --output <dir>` (cmd/flux/pull_artifact.go): extract the content, print its metadata. */
+function pull(state, p) {
+  const url = p.positional[2]
+  if (!url) return err('✗ artifact URL is required')
+  const out = p.flags['--output'] ?? p.flags['-o']
+  if (!out) return err('✗ output path cannot be empty')
+  if (!fs.existsSync(out) || !fs.statSync(out).isDirectory()) return err(`✗ invalid output path "${out}": stat ${out}: no such file or directory`)
+  const o = parseOci(url)
+  if (!o) return err(`✗ invalid URL: ${url}`)
+  const at = `${o.host}/${o.repo}${o.digest ? `@sha256:${o.digest}` : `:${o.tag}`}`
+  if (!registryUp(state, o.host)) return err(`► pulling artifact from ${at}\n✗ Get "http://${o.host}/v2/": dial tcp ${o.host.replace('localhost', '127.0.0.1')}: connect: connection refused`)
+  const a = resolveArtifact(state, o)
+  if (!a) return err(`► pulling artifact from ${at}\n✗ ${manifestUnknown(o)}`)
+  fs.cpSync(a.dir, out, { recursive: true })
+  return ok('', [
+    `► pulling artifact from ${at}`,
+    ...(a.source ? [`✔ source ${a.source}`] : []),
+    ...(a.revision ? [`✔ revision ${a.revision}`] : []),
+    `✔ digest ${o.host}/${o.repo}@sha256:${a.digest}`,
+    `✔ artifact content extracted to ${out}`,
+  ].join('\n') + '\n')
+}
+
+/** `flux list artifacts <repo-url>` (cmd/flux/list_artifact.go): tags sorted descending, one table row each
+ * (tablewriter without borders, tab padding, upper-case headers). A repository never pushed is NAME_UNKNOWN. */
+function list(state, p) {
+  const url = p.positional[2]
+  if (!url) return err('✗ artifact repository URL is required')
+  const o = parseOci(url)
+  if (!o || o.digest || /:[\w][\w.-]*$/.test(url.replace(/^oci:\/\/[^/]+/, ''))) return err(`✗ invalid URL: ${url}`)
+  if (!registryUp(state, o.host)) return err(`✗ listing tags failed: Get "http://${o.host}/v2/": dial tcp ${o.host.replace('localhost', '127.0.0.1')}: connect: connection refused`)
+  const tags = Object.keys(state.flux.artifacts ?? {}).filter((k) => k.slice(0, k.lastIndexOf(':')) === o.repo).map((k) => k.slice(k.lastIndexOf(':') + 1))
+  if (!tags.length) return err(`✗ listing tags failed: GET http://${o.host}/v2/${o.repo}/tags/list?n=1000: NAME_UNKNOWN: repository name not known to registry; map[name:${o.repo}]`)
+  tags.sort((a, b) => (a > b ? -1 : a < b ? 1 : 0))
+  const rows = [['ARTIFACT', 'DIGEST', 'SOURCE', 'REVISION'], ...tags.map((t) => {
+    const a = state.flux.artifacts[`${o.repo}:${t}`]
+    return [`${o.host}/${o.repo}:${t}`, `sha256:${a.digest}`, a.source ?? '', a.revision ?? '']
+  })]
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)))
+  return ok(rows.map((r) => r.map((c, i) => c.padEnd(widths[i])).join('\t')).join('\n') + '\n')
 }
 
 // ---- reconcile / get ----
@@ -325,6 +416,9 @@ export default async function fluxExt({ argv, state, env }) {
   if (cmd === 'install') return install(state, p)
   if (cmd === 'push' && sub === 'artifact') return push(state, p, dir)
   if (cmd === 'diff' && sub === 'artifact') return diff(state, p)
+  if (cmd === 'tag' && sub === 'artifact') return tag(state, argv, p)
+  if (cmd === 'pull' && sub === 'artifact') return pull(state, p)
+  if (cmd === 'list' && (sub === 'artifacts' || sub === 'artifact')) return list(state, p)
   if (cmd === 'reconcile') return reconcile(state, p, dir)
   if (cmd === 'get' && sub === 'all') return getAll(state, p)
   if (cmd === 'bootstrap' && sub === 'git') return bootstrapGit(state, p, env, dir)

@@ -1,6 +1,7 @@
 // The Flux controllers of the fake cluster, run synchronously by `flux reconcile` and `flux bootstrap`:
-//  - OCIRepository: the artifact pushed with `flux push artifact` to the same repository:tag (the fake registry
-//    has one name space: host names are aliases, as kind-registry:5000 and localhost:<port> are for one registry);
+//  - OCIRepository: the artifact at spec.ref.digest, else at the repository:spec.ref.tag that `flux push artifact`
+//    or `flux tag artifact` set (the fake registry has one name space: host names are aliases, as
+//    kind-registry:5000 and localhost:<port> are for one registry); revision "<tag>@sha256:<hex>" or "sha256:<hex>";
 //  - GitRepository flux-system: the working tree recorded by `flux bootstrap git`;
 //  - Kustomization: real `kubectl kustomize` of <artifact>/<spec.path>, spec.images applied to Deployments, objects
 //    labelled and stored, pruned when gone; Ready only when its dependsOn are Ready and (wait: true) everything
@@ -17,11 +18,18 @@ const readyOf = (o) => (o?.status?.conditions ?? []).find((c) => c.type === 'Rea
 
 function sourceDir(state, src) {
   if (src.kind === 'OCIRepository') {
-    const m = /^oci:\/\/[^/]+\/(.+)$/.exec(src.spec?.url ?? '')
-    const key = m ? `${m[1]}:${src.spec?.ref?.tag ?? 'latest'}` : ''
-    const a = state.flux?.artifacts?.[key]
-    if (!a) return { error: `failed to pull artifact from '${src.spec?.url}': GET http://${(src.spec?.url ?? '').replace('oci://', '').split('/')[0]}/v2/${m?.[1]}/manifests/${src.spec?.ref?.tag}: MANIFEST_UNKNOWN: manifest unknown` }
-    return { dir: a.dir, revision: `${src.spec?.ref?.tag ?? 'latest'}@sha256:${a.digest}` }
+    // ref.digest wins over ref.tag (source-controller's order); the revision names what was resolved
+    const m = /^oci:\/\/([^/]+)\/(.+)$/.exec(src.spec?.url ?? '')
+    const host = m?.[1] ?? ''
+    const repo = m?.[2] ?? ''
+    const digest = /^sha256:([0-9a-f]{64})$/.exec(src.spec?.ref?.digest ?? '')?.[1]
+    const tag = src.spec?.ref?.tag ?? 'latest'
+    const byDigest = (d) => state.flux?.manifests?.[`${repo}@sha256:${d}`]
+      ?? Object.entries(state.flux?.artifacts ?? {}).find(([k, a]) => k.startsWith(`${repo}:`) && a.digest === d)?.[1]
+    const a = digest ? byDigest(digest) : state.flux?.artifacts?.[`${repo}:${tag}`]
+    const ref = digest ? `sha256:${digest}` : tag
+    if (!a) return { error: `failed to pull artifact from '${src.spec?.url}': GET http://${host}/v2/${repo}/manifests/${ref}: MANIFEST_UNKNOWN: manifest unknown` }
+    return { dir: a.dir, revision: digest ? `sha256:${a.digest}` : `${tag}@sha256:${a.digest}` }
   }
   if (src.kind === 'GitRepository') {
     const g = state.flux?.git

@@ -1,8 +1,9 @@
 // flux: get the GitOps content into the cluster.
-//  oci  (default): install Flux (pinned version, dev-tuned) when it is not exactly there, push the GitOps
-//        directories as an OCI artifact to the local registry when `flux diff artifact` says they changed, apply
-//        bootstrap/ (registry name + image tag set at apply time) when `kubectl diff` says it changed, and ask
-//        source-controller to fetch now when anything changed.
+//  oci  (default): install Flux (pinned version, dev-tuned) when it is not exactly there; push, when `flux diff
+//        artifact` says they changed, the `platform` artifact (bootstrap/, infrastructure/) and the `apps` artifact
+//        (apps/, the demo image pinned inside) to dev's tag only (the other environments' tags: created on a fresh
+//        platform, then moved by promote); apply bootstrap/ (registry name set at apply time) when `kubectl diff`
+//        says it changed, and ask source-controller to fetch what moved.
 //  git:  `flux bootstrap git` (token only in the environment) unless the cluster already syncs that URL/branch
 //        with that Flux version; then point the app Kustomizations at the image up built (spec.images).
 //  none: no Flux: infrastructure/configs and the app overlays applied server-side, image replaced in the
@@ -12,12 +13,18 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { EXIT, StepError } from '../../shell/errors.mts'
-import { artifactMetadata, compareManifests, GITOPS_PATHS, stageArtifact, type FileChanges } from '../../flux/artifact.mts'
+import { APPS_PATHS, artifactMetadata, compareManifests, GITOPS_PATHS, PLATFORM_PATHS, stageArtifact, type FileChanges, type StageTransform } from '../../flux/artifact.mts'
+import { appsSource, appsTransform, appsUrl, entryEnvironment, ladder, previousTag } from '../../flux/apps-artifact.mts'
+import type { Environment } from '../../shell/config.mts'
+import { digestOf } from '../../promote/digest.mts'
+import { appendMove } from '../../promote/history.mts'
+import { runningByEnv } from '../../promote/rules.mts'
+import { moveTag, readTags } from '../../promote/tags.mts'
 import { appKustomization, ARTIFACT_TAG, FLUX_NS, OCI_SOURCE, parseDocs, renderBootstrap, rootKustomizations, stringifyDocs, unwantedAppKustomizations } from '../../flux/bootstrap.mts'
 import { decideInstall, FLUX_COMPONENTS, installedFlux, tuneInstallManifests } from '../../flux/install.mts'
 import { objectId } from '../../flux/readiness.mts'
 import { IMAGE_NAME, REGISTRY_INTERNAL_PORT } from '../../image/plan.mts'
-import { fluxBootstrapGit, fluxDiffArtifact, fluxInstallExport, fluxPushArtifact, fluxReconcile, type ArtifactDiff } from '../../tools/flux.mts'
+import { fluxBootstrapGit, fluxDiffArtifact, fluxInstallExport, fluxPushArtifact, fluxReconcile, fluxTagArtifact, type ArtifactDiff } from '../../tools/flux.mts'
 import { gitFacts } from '../../tools/git.mts'
 import { kustomizeBuild } from '../../tools/kubectl.mts'
 import { kubectlApplyServerSide, kubectlDelete, kubectlGetJson, kubectlList, kubectlMergePatch, kubectlWait, type KubeObject } from '../../tools/kubectl.mts'
@@ -125,8 +132,6 @@ export function demoImage(ctx: UpContext): { name: string; newName: string; newT
 }
 
 export const artifactUrl = (port: number) => `oci://localhost:${port}/${OCI_SOURCE}:${ARTIFACT_TAG}`
-const ARTIFACT_FILES = 'artifact-files.json'
-const manifestFile = (ctx: UpContext) => path.join(ctx.stateDir, ARTIFACT_FILES)
 
 // ---------- Flux installation ----------
 
@@ -151,7 +156,7 @@ export async function ensureFluxInstalled(ctx: UpContext, update: Update): Promi
   return decision.reason
 }
 
-// ---------- OCI artifact ----------
+// ---------- OCI artifacts ----------
 
 export interface ArtifactResult {
   pushed: boolean
@@ -161,54 +166,152 @@ export interface ArtifactResult {
   digestUrl?: string
 }
 
-/** Stage the GitOps directories, compare with the registry, push when different. */
-export async function syncArtifact(ctx: UpContext, update: Update): Promise<ArtifactResult> {
+interface ArtifactSpec {
+  url: string
+  paths: readonly string[]
+  transform?: StageTransform
+  /** state file with the pushed file list (sync lists what changed since) */
+  manifest: string
+  label: string
+  /** runs after the comparison said "changed", right before the push (keeps the previous digest of a tag) */
+  beforePush?: () => Promise<void>
+}
+
+/** Stage the directories, compare with the registry (`flux diff artifact`), push when different. */
+async function stageAndPush(ctx: UpContext, a: ArtifactSpec, update: Update): Promise<ArtifactResult> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'platform-artifact-'))
+  const manifest = path.join(ctx.stateDir, a.manifest)
   try {
-    const staged = stageArtifact(ctx.root, dir)
-    const url = artifactUrl(portsOf(ctx).registry)
-    const previous = readManifest(ctx)
-    const changes = compareManifests(previous, staged.files)
-    update(`comparing ${Object.keys(staged.files).length} files with ${url}`)
-    const diff = await fluxDiffArtifact(ctx.runner, url, dir, 'flux/artifact')
+    const staged = stageArtifact(ctx.root, dir, a.paths, a.transform)
+    const changes = compareManifests(readManifest(manifest), staged.files)
+    update(`comparing ${Object.keys(staged.files).length} files with ${a.url}`)
+    const diff = await fluxDiffArtifact(ctx.runner, a.url, dir, 'flux/artifact')
     const meta = artifactMetadata(ctx.root, await gitFacts(ctx.runner, ctx.root, GITOPS_PATHS, 'flux/artifact'), staged.hash)
     if (!diff.changed) return { pushed: false, diff, changes, revision: meta.revision }
-    update(`pushing ${url} (${meta.revision})`)
-    const digestUrl = await fluxPushArtifact(ctx.runner, url, dir, meta.source, meta.revision, 'flux/artifact')
-    if (!ctx.dryRun) writeStateFile(ctx.stateDir, ARTIFACT_FILES, `${JSON.stringify({ url, revision: meta.revision, digestUrl, files: staged.files }, null, 2)}\n`)
-    ctx.facts.changed.push('gitops artifact')
-    return { pushed: true, diff, changes, revision: meta.revision, digestUrl }
+    await a.beforePush?.()
+    update(`pushing ${a.url} (${meta.revision})`)
+    const digestUrl = await fluxPushArtifact(ctx.runner, a.url, dir, meta.source, meta.revision, 'flux/artifact')
+    if (!ctx.dryRun) writeStateFile(ctx.stateDir, a.manifest, `${JSON.stringify({ url: a.url, revision: meta.revision, digestUrl, files: staged.files }, null, 2)}\n`)
+    ctx.facts.changed.push(a.label)
+    return { pushed: true, diff, changes, revision: meta.revision, ...(digestUrl ? { digestUrl } : {}) }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true })
   }
 }
 
-function readManifest(ctx: UpContext): Record<string, string> | undefined {
+function readManifest(file: string): Record<string, string> | undefined {
   try {
-    return (JSON.parse(fs.readFileSync(manifestFile(ctx), 'utf8')) as { files?: Record<string, string> }).files
+    return (JSON.parse(fs.readFileSync(file, 'utf8')) as { files?: Record<string, string> }).files
   } catch {
     return undefined
   }
 }
 
+/** The platform artifact (bootstrap/ + infrastructure/): what the infrastructure follows, pushed as it changes. */
+export async function syncArtifact(ctx: UpContext, update: Update): Promise<ArtifactResult> {
+  return stageAndPush(ctx, { url: artifactUrl(portsOf(ctx).registry), paths: PLATFORM_PATHS, manifest: 'artifact-files.json', label: 'gitops artifact' }, update)
+}
+
+export interface AppsArtifactResult extends ArtifactResult {
+  /** the environment the push moved (dev, unless ENVIRONMENTS leaves it out) */
+  entry?: Environment
+  /** the digest the entry tag names now (unknown under --dry-run when pushed) */
+  digest?: string
+  /** environments whose tag did not exist and was created (at the entry's digest on a fresh platform) */
+  seeded: Environment[]
+}
+
+/**
+ * The apps artifact (apps/base + apps/overlays, the demo image pinned in every overlay): pushed to the entry
+ * environment's tag only when its content changed, the digest that tag named kept as <entry>-previous first.
+ * Environments whose tag does not exist yet start at the entry's digest, so a fresh platform runs one digest
+ * everywhere (one that already runs a digest gets its tag back at that digest); after that only `promote`
+ * moves them.
+ */
+export async function syncAppsArtifact(ctx: UpContext, update: Update): Promise<AppsArtifactResult> {
+  const port = portsOf(ctx).registry
+  const entry = entryEnvironment(ctx.config.environments)
+  const image = demoImage(ctx)
+  const tags = await readTags(ctx.runner, port, 'flux/artifact')
+  if (!entry) return { pushed: false, diff: { changed: false, message: '' }, changes: { added: [], changed: [], removed: [] }, revision: '', seeded: [] }
+  const before = tags.get(entry)
+  const res = await stageAndPush(ctx, {
+    url: appsUrl(port, { tag: entry }),
+    paths: APPS_PATHS,
+    ...(image ? { transform: appsTransform(image)! } : {}),
+    manifest: 'apps-artifact-files.json',
+    label: `apps artifact (${entry})`,
+    // the push itself moves the tag: keep what it named for --undo
+    beforePush: async () => { if (before) await fluxTagArtifact(ctx.runner, appsUrl(port, { digest: before }), [previousTag(entry)], 'flux/artifact') },
+  }, update)
+  const digest = res.pushed ? digestOf(res.digestUrl) : before
+  if (res.pushed && digest && !ctx.dryRun) appendMove(ctx.stateDir, { at: new Date().toISOString(), env: entry, action: 'sync', ...(before ? { from: before } : {}), to: digest })
+  const seeded: Environment[] = []
+  const missing = ladder(ctx.config.environments).filter((e) => e !== entry && !tags.has(e))
+  // a tag that went missing (deleted by hand, a registry reset) comes back at what its environment runs, never
+  // at dev's digest: only promote moves an environment that already runs something
+  const running = missing.length
+    ? runningByEnv((await kubectlList(ctx.runner, kubeContext(ctx), ['kustomizations.kustomize.toolkit.fluxcd.io', '-n', FLUX_NS], 'flux/artifact')).items, missing)
+    : {}
+  for (const env of missing) {
+    const own = running[env]?.digest
+    update(own ? `recreating the tag ${env} at what ${env} runs` : `starting ${env} at the ${entry} digest`)
+    if (own) await moveTag(ctx, port, { env, to: own, action: 'seed' }, 'flux/artifact')
+    else if (digest) await moveTag(ctx, port, { env, to: digest, action: 'seed', source: entry }, 'flux/artifact')
+    else await fluxTagArtifact(ctx.runner, appsUrl(port, { tag: entry }), [env], 'flux/artifact') // dry-run: the digest of a push that did not happen
+    seeded.push(env)
+  }
+  if (seeded.length) ctx.facts.changed.push(`apps tags ${seeded.join(', ')}`)
+  return { ...res, entry, ...(digest ? { digest } : {}), seeded }
+}
+
 // ---------- bootstrap ----------
 
-export async function applyBootstrap(ctx: UpContext, update: Update): Promise<{ applied: boolean; roots: string[]; removed: string[] }> {
+export async function applyBootstrap(ctx: UpContext, update: Update): Promise<{ applied: boolean; roots: string[]; removed: string[]; existingSources: string[] }> {
   const context = kubeContext(ctx)
   const built = parseDocs(await kustomizeBuild(ctx.runner, path.join(ctx.root, 'bootstrap'), 'flux/bootstrap'))
-  const image = demoImage(ctx)
-  const objs = renderBootstrap(built, { registryName: ctx.config.registryName, environments: ctx.config.environments, ...(image ? { image } : {}) })
+  const objs = renderBootstrap(built, { registryName: ctx.config.registryName, environments: ctx.config.environments })
   const roots = rootKustomizations(objs)
+  const kinds = ['kustomizations.kustomize.toolkit.fluxcd.io', 'ocirepositories.source.toolkit.fluxcd.io'] as const
+  const live = await Promise.all(kinds.map((kind) => kubectlList(ctx.runner, context, [kind, '-n', FLUX_NS], 'flux/bootstrap')))
   update('comparing bootstrap/ with the cluster')
   const applied = await applyIfChanged(ctx, stringifyDocs(objs), 'flux/bootstrap')
   if (applied) ctx.facts.changed.push('flux bootstrap')
-  const live = await kubectlList(ctx.runner, context, ['kustomizations.kustomize.toolkit.fluxcd.io', '-n', FLUX_NS], 'flux/bootstrap')
-  const removed = unwantedAppKustomizations(live.items.map((o) => o.metadata.name), ctx.config.environments)
-  for (const name of removed) {
-    await kubectlDelete(ctx.runner, context, 'kustomizations.kustomize.toolkit.fluxcd.io', name, FLUX_NS, 'flux/bootstrap')
-    ctx.facts.changed.push(`removed ${name}`)
+  const removed: string[] = []
+  // an environment left out of ENVIRONMENTS: its Kustomization (Flux prunes the app) and its apps source
+  for (const [i, kind] of kinds.entries()) {
+    for (const name of unwantedAppKustomizations(live[i]!.items.map((o) => o.metadata.name), ctx.config.environments)) {
+      await kubectlDelete(ctx.runner, context, kind, name, FLUX_NS, 'flux/bootstrap')
+      ctx.facts.changed.push(`removed ${kind.split('.')[0]!.replace(/s$/, '')} ${name}`)
+      if (!removed.includes(name)) removed.push(name)
+    }
   }
-  return { applied, roots, removed }
+  return { applied, roots, removed, existingSources: live[1]!.items.map((o) => o.metadata.name) }
+}
+
+/**
+ * The OCIRepositories to ask for a fetch now instead of within their 1m interval: `platform` when Flux, the
+ * bootstrap or its artifact changed; apps-<env> for every environment whose tag this run moved, if that source
+ * existed before this run (a source the bootstrap just created fetches on its own). Pure.
+ */
+export function sourcesToFetch(o: { installed: boolean; bootstrapApplied: boolean; platformPushed: boolean; apps: Pick<AppsArtifactResult, 'pushed' | 'entry' | 'seeded'>; existingSources: readonly string[] }): string[] {
+  const out: string[] = []
+  if (o.installed || o.bootstrapApplied || o.platformPushed) out.push(OCI_SOURCE)
+  const moved = [...(o.apps.pushed && o.apps.entry ? [o.apps.entry] : []), ...o.apps.seeded]
+  out.push(...moved.map(appsSource).filter((name) => o.existingSources.includes(name)))
+  return out
+}
+
+export async function fetchSources(ctx: UpContext, names: string[], update: Update, step = 'flux/reconcile'): Promise<void> {
+  for (const name of names) {
+    update(`asking source-controller to fetch ${name} now`)
+    await fluxReconcile(ctx.runner, kubeContext(ctx), ['source', 'oci'], name, FLUX_NS, ctx.config.reconcileTimeoutMs, {}, step)
+  }
+}
+
+export function appsNote(apps: AppsArtifactResult): string {
+  const moved = apps.pushed ? `apps pushed to ${apps.entry}` : 'apps unchanged'
+  return apps.seeded.length ? `${moved}; tag${apps.seeded.length === 1 ? '' : 's'} ${apps.seeded.join(', ')} created` : moved
 }
 
 async function runOci(ctx: UpContext, update: Update): Promise<string> {
@@ -217,14 +320,13 @@ async function runOci(ctx: UpContext, update: Update): Promise<string> {
   if (installed) notes.push(installed)
   const art = await syncArtifact(ctx, update)
   notes.push(art.pushed ? `pushed ${art.revision}` : 'artifact unchanged')
+  const apps = await syncAppsArtifact(ctx, update)
+  notes.push(appsNote(apps))
   const boot = await applyBootstrap(ctx, update)
   if (boot.applied) notes.push('bootstrap applied')
   if (boot.removed.length) notes.push(`removed ${boot.removed.join(', ')}`)
-  if (installed || art.pushed || boot.applied) {
-    update('asking source-controller to fetch the artifact now')
-    await fluxReconcile(ctx.runner, kubeContext(ctx), ['source', 'oci'], OCI_SOURCE, FLUX_NS, ctx.config.reconcileTimeoutMs, {}, 'flux/reconcile')
-  }
-  ctx.facts.flux = { mode: 'oci', roots: boot.roots.map((n) => objectId('Kustomization', FLUX_NS, n)), pushed: art.pushed, revision: art.revision }
+  await fetchSources(ctx, sourcesToFetch({ installed: Boolean(installed), bootstrapApplied: boot.applied, platformPushed: art.pushed, apps, existingSources: boot.existingSources }), update)
+  ctx.facts.flux = { mode: 'oci', roots: boot.roots.map((n) => objectId('Kustomization', FLUX_NS, n)), pushed: art.pushed || apps.pushed, revision: art.revision }
   return notes.join('; ')
 }
 
