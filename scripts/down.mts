@@ -10,15 +10,16 @@ await runCommand<DownFlags>({
   summary: 'delete what up created: kind cluster, kube context, port-forwards, local state (the registry only if asked)',
   description: `
 On a terminal: shows what exists, lets you pick what to delete (the registry is kept by default: it is a cache
-the next up reuses), then asks once more naming the cluster. Ctrl-C at any prompt deletes nothing.
+the next up reuses; so is the local CA, which whatever you told to trust it keeps trusting), then asks once more
+naming the cluster (and the CA, when it goes). Ctrl-C at any prompt deletes nothing.
 Without a terminal (CI, pipes): needs --yes. Idempotent: parts already gone count as removed. At the end it
 checks that nothing it deleted is still there and exits 1 listing any leftovers.
 Safety: deletes only the kind cluster named exactly CLUSTER_NAME and a registry container carrying the label
 dev.platform.role=registry; every kubectl call names --context kind-<CLUSTER_NAME> (your current context is
 never used or changed). With PLATFORM_PROVIDER=existing it removes only what up recorded installing there.`,
   flags: {
-    yes: { type: 'boolean', alias: 'y', description: 'no prompts: delete what up created (keeps the registry); required without a TTY' },
-    all: { type: 'boolean', description: 'delete the registry (and its cached images) too' },
+    yes: { type: 'boolean', alias: 'y', description: 'no prompts: delete what up created (keeps the registry and the local CA); required without a TTY' },
+    all: { type: 'boolean', description: 'delete the registry (and its cached images) and the local CA too (on a terminal: selected, then confirmed)' },
     'delete-registry': { type: 'boolean', description: 'same as --all: also delete the registry container and its data' },
   },
   examples: [

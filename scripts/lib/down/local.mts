@@ -1,4 +1,5 @@
-// The local part of what down observes: the state dir, the generated credentials file, recorded port-forwards.
+// The local part of what down observes: the state dir, the generated credentials file, the local CA, recorded
+// port-forwards.
 // File reads only (plus the pid checks in forwards.mts).
 
 import fs from 'node:fs'
@@ -6,6 +7,7 @@ import os from 'node:os'
 import path from 'node:path'
 import type { Runner } from '../shell/run.mts'
 import type { PlatformState } from '../shell/state.mts'
+import { caPaths } from '../tls/ca.mts'
 import { observeForwards } from './forwards.mts'
 import type { ObservedLocal } from './types.mts'
 
@@ -41,12 +43,15 @@ export async function observeLocal(stateDir: string, root: string, state: Platfo
   const exists = fs.existsSync(stateDir) && fs.statSync(stateDir).isDirectory()
   const entries = exists ? fs.readdirSync(stateDir).sort() : []
   const file = exists ? credentialsFile(stateDir, root, state, entries) : undefined
+  const ca = caPaths(stateDir)
+  const caFiles = exists && fs.existsSync(ca.dir) && fs.statSync(ca.dir).isDirectory() ? [ca.cert, ca.key].filter((f) => fs.existsSync(f)) : []
   return {
     stateDir,
     stateExists: exists,
     stateEntries: entries,
     dirRemovable: isRemovableStateDir(stateDir, root),
     ...(file ? { credentials: { file, exists: fs.existsSync(file) } } : {}),
+    ...(caFiles.length ? { ca: { dir: ca.dir, files: caFiles } } : {}),
     forwards: exists ? await observeForwards(stateDir, runner) : [],
   }
 }

@@ -13,6 +13,8 @@ export const KNOWN_STATE_FILES: readonly string[] = ['state.json', 'last-run.jso
 export interface ItemOptions {
   /** --all / --delete-registry: the registry is selected by default too */
   deleteRegistry?: boolean
+  /** --all: the local CA is selected by default too */
+  deleteCa?: boolean
 }
 
 const list = (names: string[], max = 4) => (names.length <= max ? names.join(', ') : `${names.slice(0, max).join(', ')} and ${names.length - max} more`)
@@ -24,15 +26,21 @@ function credentialsEntry(o: Observed): string | undefined {
   return rel.split(path.sep)[0]
 }
 
+/** The state dir entry that holds the local CA ("tls"), when there is one: an item of its own. */
+function caEntry(o: Observed): string | undefined {
+  return o.local.ca ? path.relative(o.local.stateDir, o.local.ca.dir).split(path.sep)[0] : undefined
+}
+
 /** State entries down may delete: all of them in a dir of its own, else only the files it knows it wrote. */
 function ownedStateEntries(o: Observed): string[] {
   const cred = credentialsEntry(o)
   return o.local.stateEntries.filter((e) => o.local.dirRemovable || KNOWN_STATE_FILES.includes(e) || e === cred)
 }
 
+/** What the "local state" item covers: the owned entries but the credentials and the local CA (items of their own). */
 function stateEntriesWithoutCredentials(o: Observed): string[] {
-  const cred = credentialsEntry(o)
-  return ownedStateEntries(o).filter((e) => e !== cred)
+  const separate = [credentialsEntry(o), caEntry(o)]
+  return ownedStateEntries(o).filter((e) => !separate.includes(e))
 }
 
 /**
@@ -123,6 +131,19 @@ export function listItems(o: Observed, opts: ItemOptions = {}): Item[] {
     byDefault: true,
     choosable: o.local.stateExists && rest.length > 0,
   })
+  // listed only when there is one: no CA is not news
+  const ca = o.local.ca
+  if (ca) {
+    items.push({
+      id: 'ca',
+      title: 'local CA',
+      detail: `${ca.dir} (whatever you told to trust it would have to trust a new one; the next up reuses it)`,
+      hint: 'kept by default: the next up reuses it, so what trusts it keeps working',
+      exists: true,
+      byDefault: Boolean(opts.deleteCa),
+      choosable: true,
+    })
+  }
   const c = o.local.credentials
   items.push({
     id: 'credentials',
@@ -211,13 +232,18 @@ export function planTeardown(o: Observed, choices: Choices): Plan {
   const c = o.local.credentials
   const dropCredentials = has('credentials') && Boolean(c?.exists)
   if (dropCredentials && c) actions.push({ kind: 'delete-credentials', item: 'credentials', file: c.file })
+  const ca = o.local.ca
+  if (has('ca') && ca) actions.push({ kind: 'delete-ca', item: 'ca', dir: ca.dir, files: ca.files })
+  else if (ca) notes.push(`local CA kept in ${ca.dir}: the next up reuses it, so whatever trusts it keeps working (delete it with --all)`)
 
   if (has('state') && exists('state')) {
     const cred = credentialsEntry(o)
+    const caDir = caEntry(o)
     const keepCredentials = Boolean(c?.exists && !has('credentials') && cred)
-    const whole = o.local.dirRemovable && !keepCredentials
-    // the credentials file has its own action; here only what is left of the dir
-    const remove = whole ? [] : ownedStateEntries(o).filter((e) => e !== cred)
+    const keepCa = Boolean(ca && !has('ca'))
+    const whole = o.local.dirRemovable && !keepCredentials && !keepCa
+    // the credentials file and the CA have their own actions; here only what is left of the dir
+    const remove = whole ? [] : ownedStateEntries(o).filter((e) => e !== cred && e !== caDir)
     actions.push({ kind: 'delete-state', item: 'state', dir: o.local.stateDir, whole, remove })
   } else if (o.local.stateExists) {
     const forget: StateSection[] = []
@@ -253,6 +279,7 @@ export function describeAction(a: Action): string {
     case 'disconnect-registry': return `disconnect the kept registry ${a.name} from the ${a.network} network (up reconnects it)`
     case 'delete-network': return `remove docker network ${a.name} (created by up, now unused)`
     case 'delete-credentials': return `delete ${a.file}`
+    case 'delete-ca': return `delete the local CA (${a.files.map((f) => path.basename(f)).join(', ')} in ${a.dir})`
     case 'delete-state': return a.whole ? `delete ${a.dir}` : `delete ${list(a.remove)} in ${a.dir}`
     case 'update-state': return `update ${path.join(a.dir, 'state.json')} (forget ${[...a.forget, ...(a.dropForwards.length ? ['finished port-forwards'] : [])].join(', ')})`
   }
@@ -299,5 +326,6 @@ export function findLeftovers({ plan, before, after, stillRunning }: LeftoverInp
     if (left.length) out.push(`local state in ${del.dir}: ${list(left)}`)
   }
   if (did('delete-credentials').length && after.local.credentials?.exists) out.push(`credentials file ${after.local.credentials.file}`)
+  if (did('delete-ca').length && after.local.ca) out.push(`local CA ${after.local.ca.files.join(', ')}`)
   return out
 }

@@ -63,6 +63,8 @@ export interface ObservedLocal {
   dirRemovable: boolean
   /** the generated Grafana admin password file, when it lives in the state dir */
   credentials?: { file: string; exists: boolean }
+  /** the local CA (<state>/tls/ca.crt, ca.key): kept unless asked, since a user may have told their system to trust it */
+  ca?: { dir: string; files: string[] }
   forwards: ObservedForward[]
 }
 
@@ -113,6 +115,8 @@ export type Action =
   | { kind: 'disconnect-registry'; item: ItemId; name: string; network: string }
   | { kind: 'delete-network'; item: ItemId; name: string }
   | { kind: 'delete-credentials'; item: ItemId; file: string }
+  /** the local CA's files (only those), then its directory when nothing else is in it */
+  | { kind: 'delete-ca'; item: ItemId; dir: string; files: string[] }
   /** whole: remove the dir recursively; otherwise remove exactly `remove` (entries of the dir) */
   | { kind: 'delete-state'; item: ItemId; dir: string; whole: boolean; remove: string[] }
   | { kind: 'update-state'; item: ItemId; dir: string; forget: StateSection[]; dropForwards: number[] }

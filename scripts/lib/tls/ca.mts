@@ -29,6 +29,12 @@ export const caPaths = (stateDir: string): CaPaths => {
 
 export interface CaMaterial { certPem: string; keyPem: string }
 
+/** The local CA's certificate file when there is one (for summaries: no parsing, no key). */
+export function existingCaFile(stateDir: string): string | undefined {
+  const { cert } = caPaths(stateDir)
+  try { return fs.statSync(cert).isFile() ? cert : undefined } catch { return undefined }
+}
+
 export interface LocalCa extends CaMaterial {
   paths: CaPaths
   /** subject CN, e.g. "platform local CA alice@laptop" */
