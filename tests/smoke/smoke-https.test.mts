@@ -2,6 +2,7 @@
 // TLS-terminating TCP proxy started in this test, with a CA and server certificates generated here by the
 // product's own CA code. Trusted -> pass; untrusted, another CA, wrong name, expired, outside the CA's name
 // constraints -> the healthz check fails naming the certificate problem, and the rest is skipped at once.
+import { execFileSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { test } from 'uvu'
@@ -112,6 +113,8 @@ test('https:// against a plain-HTTP server fails fast, saying there is no TLS th
 test('--ca-file that is missing, a directory, not PEM, or given with an http:// URL: exit 2 naming it, nothing checked', async () => {
   const notPem = path.join(dir, 'not.pem')
   fs.writeFileSync(notPem, 'hello\n')
+  const fifo = path.join(dir, 'fifo.pem')
+  execFileSync('mkfifo', [fifo])
   const brokenPem = path.join(dir, 'broken.pem')
   fs.writeFileSync(brokenPem, '-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n')
   const cases = [
@@ -119,8 +122,12 @@ test('--ca-file that is missing, a directory, not PEM, or given with an http:// 
     [['--url', trusted, '--ca-file', dir], `--ca-file ${dir} is a directory, not a PEM file`],
     [['--url', trusted, '--ca-file', notPem], `--ca-file ${notPem} holds no PEM certificate`],
     [['--url', trusted, '--ca-file', brokenPem], `--ca-file ${brokenPem}: certificate 1 of 1 is not a valid X.509 certificate`],
+    // a FIFO would block a read forever: refused before reading
+    [['--url', trusted, '--ca-file', fifo], `--ca-file ${fifo} is not a regular file`],
     [['--url', app.base, '--ca-file', caFile], '--ca-file only applies to https:// URLs'],
-    [['--url', trusted, '--ca-file'], '--ca-file'],
+    // a flag given without its value (CONTRACTS.md)
+    [['--url', trusted, '--ca-file'], '--ca-file needs a value <pem>'],
+    [['--url', trusted, '--ca-file=', '--requests', '3'], '--ca-file needs a value <pem>'],
   ] as const
   const results = await Promise.all(cases.map(([args]) => smoke([...args])))
   cases.forEach(([args, msg], i) => {

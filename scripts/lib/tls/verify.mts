@@ -20,6 +20,8 @@ export function readCaFile(file: string, flag = '--ca-file'): string[] {
   let st: fs.Stats
   try { st = fs.statSync(file) } catch { throw usage(`${flag} ${file}: no such file`, hint) }
   if (st.isDirectory()) throw usage(`${flag} ${file} is a directory, not a PEM file`, hint)
+  // a FIFO or a device would block the read forever
+  if (!st.isFile()) throw usage(`${flag} ${file} is not a regular file`, hint)
   let text: string
   try { text = fs.readFileSync(file, 'utf8') } catch (e) { throw usage(`${flag} ${file} cannot be read: ${(e as Error).message}`, hint) }
   const pems = text.match(PEM_CERT) ?? []
@@ -57,6 +59,7 @@ export function buildTrust(o: { caFile?: string; stateDir?: string }): Trust {
   } else if (o.stateDir) {
     const file = caPaths(o.stateDir).cert
     try {
+      if (!fs.statSync(file).isFile()) throw new Error('not a regular file')
       const pems = fs.readFileSync(file, 'utf8').match(PEM_CERT) ?? []
       for (const p of pems) new crypto.X509Certificate(p)
       if (pems.length) { extra = pems; description += ` + the platform's local CA (${file})` }
