@@ -9,7 +9,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { runScript } from '../helpers/proc.mts'
 import { clusterWorld, isMutating, line } from '../up/world.mts'
-import type { FakeEnv } from '../helpers/fakes.mts'
+import { REPO, type FakeEnv } from '../helpers/fakes.mts'
 
 const CTX = 'kind-platform'
 const nsCertManager = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'cert-manager' } }
@@ -130,6 +130,21 @@ test('a file where the CA directory belongs: exit 4 naming it, nothing overwritt
     assert.is(fs.readFileSync(caDir(f), 'utf8'), 'mine')
     assert.equal(f.calls().filter(isMutating).map(line), [])
   } finally {
+    f.cleanup()
+  }
+})
+
+test('STATE_DIR inside the repository but not git-ignored: refused before any key exists (exit 2), also under --dry-run', async () => {
+  const f = world()
+  const rel = `tls-test-state-${process.pid}`
+  try {
+    const r = await runScript('up', ['--only', 'tls', '--dry-run'], { env: { ...f.env, STATE_DIR: rel }, timeoutMs: 120_000 })
+    assert.is(r.code, 2, r.stderr)
+    assert.match(r.stderr, `STATE_DIR ${rel} is inside the repository and not git-ignored: the local CA's key (${rel}/tls/ca.key) could be committed`)
+    assert.match(r.stderr, `add ${rel}/ to .gitignore`)
+    assert.not.ok(fs.existsSync(path.join(REPO, rel)), 'nothing written into the repository')
+  } finally {
+    fs.rmSync(path.join(REPO, rel), { recursive: true, force: true })
     f.cleanup()
   }
 })

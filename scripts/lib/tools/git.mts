@@ -1,4 +1,5 @@
-// git adapter (read-only): the commit, branch and remote that label the OCI artifact up pushes.
+// git adapter (read-only): the commit, branch and remote that label the OCI artifact up pushes, and whether a
+// path is git-ignored (secrets up writes must never be committable).
 // Missing git or no repository is not an error: the artifact is then labelled by its content hash.
 
 import type { Runner } from '../shell/run.mts'
@@ -19,4 +20,13 @@ export async function gitFacts(r: Runner, root: string, paths: readonly string[]
     dirty: !status.ok || status.stdout.trim() !== '',
     remote: remote.ok ? remote.stdout.trim() || undefined : undefined,
   }
+}
+
+/**
+ * Would git ignore this path of the repository at `root`? true/false, or undefined when there is no repository
+ * (or no git): then nothing there can be committed by accident either. Read-only.
+ */
+export async function gitIgnores(r: Runner, root: string, file: string, step = 'git'): Promise<boolean | undefined> {
+  const res = await r.run('git', ['-C', root, 'check-ignore', '-q', '--no-index', '--', file], { step, nothrow: true, timeoutMs: 15_000 })
+  return res.exitCode === 0 ? true : res.exitCode === 1 ? false : undefined
 }

@@ -8,8 +8,9 @@
 
 import path from 'node:path'
 import { EXIT, StepError } from '../../shell/errors.mts'
-import { ensureCa } from '../../tls/ca.mts'
+import { caPaths, ensureCa, observeCa } from '../../tls/ca.mts'
 import { CA_SECRET, caSecretManifest, caSecretMatches, hideCaKey } from '../../tls/secret.mts'
+import { gitIgnores } from '../../tools/git.mts'
 import { getObject, kubectlApplyServerSide, kubectlDelete } from '../../tools/kubectl.mts'
 import { kubeContext } from '../context.mts'
 import type { Phase, UpContext } from '../types.mts'
@@ -22,8 +23,26 @@ const shown = (ctx: UpContext, file: string) => {
   return rel && !rel.startsWith('..') ? rel : file
 }
 
+/** A key inside the repository must be git-ignored (STATE_DIR=state/ would make it committable). */
+async function keyCommittable(ctx: UpContext): Promise<string | undefined> {
+  const key = caPaths(ctx.stateDir).key
+  const rel = path.relative(ctx.root, key)
+  if (rel.startsWith('..') || path.isAbsolute(rel)) return undefined
+  return (await gitIgnores(ctx.runner, ctx.root, rel, STEP)) === false ? rel : undefined
+}
+
 export async function runTls(ctx: UpContext, update: (s: string) => void = () => {}): Promise<string> {
   update('local CA')
+  const committable = await keyCommittable(ctx)
+  if (committable && observeCa(ctx.stateDir).state !== 'ok') {
+    throw new StepError({
+      step: STEP,
+      message: `STATE_DIR ${ctx.config.stateDir} is inside the repository and not git-ignored: the local CA's key (${committable}) could be committed`,
+      hint: `add ${path.relative(ctx.root, ctx.stateDir) || '.'}/ to .gitignore, or point STATE_DIR outside the repository`,
+      exitCode: EXIT.usage,
+    })
+  }
+  if (committable) ctx.ui.warn(`tls: ${committable} is not git-ignored: add its directory to .gitignore so the CA key can never be committed`)
   let ensured
   try {
     ensured = await ensureCa(ctx.stateDir, { dryRun: ctx.dryRun })
