@@ -134,6 +134,28 @@ test('a file where the CA directory belongs: exit 4 naming it, nothing overwritt
   }
 })
 
+test('FLUX_MODE=none: the CA Secret before the issuer is applied, then up waits for the gateway certificates; one never issued fails (exit 6) saying where to look', async () => {
+  const f = clusterWorld({ FLUX_MODE: 'none', ENVIRONMENTS: 'dev' })
+  try {
+    const r = await runScript('up', ['--only', 'addons,tls,flux,reconcile'], { env: f.env, timeoutMs: 180_000 })
+    assert.is(r.code, 0, r.stderr)
+    const calls = f.calls().map(line)
+    const secret = calls.findIndex((l) => l.includes('get secret platform-local-ca'))
+    const configs = calls.findIndex((l) => /kubectl kustomize .*infrastructure\/configs$/.test(l))
+    const wait = calls.findIndex((l) => l.includes('wait certificates.cert-manager.io --all -n ingress --for=condition=Ready'))
+    assert.ok(secret >= 0 && secret < configs && configs < wait, `secret ${secret}, configs ${configs}, wait ${wait}`)
+    assert.match(r.stderr, 'certificates issued')
+    f.setState((s) => { s.kube.stuck = [{ kind: 'Certificate', name: 'demo-dev', namespace: 'ingress', reason: 'DoesNotExist', message: 'Issuing certificate as Secret does not exist' }] })
+    f.setState((s) => { s.kube.objects[CTX] = s.kube.objects[CTX].filter((o: any) => o.kind !== 'Certificate') })
+    const r2 = await runScript('up', ['--only', 'flux,reconcile'], { env: f.env, timeoutMs: 180_000 })
+    assert.is(r2.code, 6, r2.stderr)
+    assert.match(r2.stderr, "the gateway's certificates are not Ready: error: timed out waiting for the condition on certificates.cert-manager.io/demo-dev")
+    assert.match(r2.stderr, 'describe clusterissuer platform-local-ca')
+  } finally {
+    f.cleanup()
+  }
+})
+
 test('STATE_DIR inside the repository but not git-ignored: refused before any key exists (exit 2), also under --dry-run', async () => {
   const f = world()
   const rel = `tls-test-state-${process.pid}`

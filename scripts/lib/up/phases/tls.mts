@@ -48,7 +48,7 @@ export async function runTls(ctx: UpContext, update: (s: string) => void = () =>
     ensured = await ensureCa(ctx.stateDir, { dryRun: ctx.dryRun })
   } catch (e) {
     if (e instanceof StepError) throw e
-    throw new StepError({ step: STEP, message: `cannot create the local CA in ${ctx.stateDir}: ${(e as Error).message}`, hint: 'check that STATE_DIR is a writable directory', exitCode: EXIT.precondition })
+    throw new StepError({ step: STEP, message: `cannot read or create the local CA in ${caPaths(ctx.stateDir).dir}: ${(e as Error).message}`, hint: 'check that STATE_DIR is a directory you can read and write', exitCode: EXIT.precondition })
   }
   for (const w of ensured.warnings) ctx.ui.warn(`tls: ${w}`)
   const notes: string[] = []
