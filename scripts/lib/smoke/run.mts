@@ -245,7 +245,7 @@ async function runCluster(ctx: SmokeContext, o: SmokeOptions): Promise<Report> {
       if (await ingressHttpsUp) {
         cases.push(...await endpointChecks({ base: `https://127.0.0.1:${ingressHttpsPort}`, host, secureContext: trust.context }, { ...opts, metrics: false, prefix: 'ingress/' }))
       } else cases.push(notListening('ingress', ingressHttpsPort))
-      // HTTP stays served next to HTTPS (README: "HTTPS"): one request proves the listener and the routes
+      // HTTP stays served next to HTTPS (README: "HTTPS and the local CA"): one request proves its listener and routes
       if (await ingressUp) {
         cases.push(await timed('ingress-http', async () => {
           const r = await httpGet({ base: `http://127.0.0.1:${ingressPort}`, host }, '/healthz', { timeoutMs: requestTimeoutMs, signal: ctx.signal })
