@@ -11,7 +11,8 @@ await runCommand<DownFlags>({
   summary: 'delete what up created: kind cluster, kube context, port-forwards, local state (the registry only if asked)',
   description: `
 On a terminal: shows what exists, lets you pick what to delete (the registry is kept by default: it is a cache
-the next up reuses), then asks once more naming the cluster. Ctrl-C at any prompt deletes nothing.
+the next up reuses; so is the local CA, which whatever you told to trust it keeps trusting), then asks once more
+naming the cluster (and the CA, when it goes). Ctrl-C at any prompt deletes nothing.
 Without a terminal (CI, pipes): needs --yes. Idempotent: parts already gone count as removed. At the end it
 checks that nothing it deleted is still there and exits 1 listing any leftovers.
 Safety: deletes only the kind cluster named exactly CLUSTER_NAME and a registry container carrying the label
@@ -20,8 +21,8 @@ never used or changed). With PLATFORM_PROVIDER=existing it removes only what up 
 Local files: only those the suite recorded writing into STATE_DIR (manifest.jsonl), one by one, then the
 directories it created if they are empty; anything else there stays. --all also removes files kept on purpose.`,
   flags: {
-    yes: { type: 'boolean', alias: 'y', description: 'no prompts: delete what up created (keeps the registry); required without a TTY' },
-    all: { type: 'boolean', description: 'delete the registry (and its cached images) and the local files kept on purpose too' },
+    yes: { type: 'boolean', alias: 'y', description: 'no prompts: delete what up created (keeps the registry, the local CA and other files kept on purpose); required without a TTY' },
+    all: { type: 'boolean', description: 'delete the registry (and its cached images), the local CA and the local files kept on purpose too (on a terminal: selected, then confirmed)' },
     'delete-registry': { type: 'boolean', description: 'same as --all: also delete the registry container and its data' },
   },
   examples: [

@@ -12,6 +12,7 @@ import { kubectlGetJson, kubectlList, kubectlRead } from './lib/tools/kubectl.mt
 import { registryStatus } from './lib/tools/docker.mts'
 import { rememberedPorts } from './lib/up/context.mts'
 import { endpoints, summaryLines } from './lib/up/summary.mts'
+import { existingCaFile } from './lib/tls/ca.mts'
 
 const FLUX_KINDS = 'kustomizations.kustomize.toolkit.fluxcd.io,helmreleases.helm.toolkit.fluxcd.io,ocirepositories.source.toolkit.fluxcd.io,gitrepositories.source.toolkit.fluxcd.io,helmrepositories.source.toolkit.fluxcd.io'
 
@@ -47,7 +48,7 @@ await runCommand({
       helm: helm.releases.filter((h) => !fluxManaged.has(`${h.namespace}/${h.name}`) || c.fluxMode === 'none').map((h) => ({ name: h.name, namespace: h.namespace, chart: h.chart, status: h.status })),
       apps: c.environments.map((env) => appRow(env, deployments.items.find((d) => d.metadata.namespace === `demo-${env}` && d.metadata.name === 'demo'))),
       hpa: c.environments.map((env) => hpaRow(env, hpas.items.find((h) => h.metadata.namespace === `demo-${env}` && h.metadata.name === 'demo'))).filter((x) => x !== undefined),
-      endpoints: summaryLines(endpoints(c, ports.http, ctx.stateDir), ctx.root),
+      endpoints: summaryLines(endpoints(c, ports, ctx.stateDir, existingCaFile(ctx.stateDir)), ctx.root),
       ...(c.fluxMode === 'oci' ? { artifacts: artifactRows(flux.items.filter((o) => o.kind === 'Kustomization' && o.metadata.namespace === 'flux-system'), c.environments) } : {}),
     }
     try {

@@ -11,6 +11,7 @@ import { PHASES } from './lib/up/phases.mts'
 import { endpoints, summaryLines } from './lib/up/summary.mts'
 import type { UpContext, UpFlags } from './lib/up/types.mts'
 import { readState, writeState, writeStateFile } from './lib/shell/state.mts'
+import { existingCaFile } from './lib/tls/ca.mts'
 import { formatMs, renderTable } from './lib/shell/ui.mts'
 
 // The table is an overview; the full failure is the last line printed.
@@ -51,7 +52,7 @@ On failure a diagnostics bundle (Flux objects, events, controller and failing po
 
     const t0 = Date.now()
     const { reports, error } = await runGraph(PHASES, ctx, selected)
-    const ep = endpoints(ctx.config, portsOf(ctx).http, ctx.stateDir)
+    const ep = endpoints(ctx.config, portsOf(ctx), ctx.stateDir, ctx.facts.tls?.caFile ?? existingCaFile(ctx.stateDir))
     const report: Record<string, unknown> = {
       command: 'up',
       ok: !error,

@@ -1,9 +1,14 @@
 // scripts/smoke.mts against the "cluster" (fake kubectl) as a real process: the fake port-forward proxies TCP to
-// the real demo app on 127.0.0.1, monitoring answers from a small stand-in server. Every kubectl port-forward
-// the run started must be gone when it ends: after success, after failure and after Ctrl-C.
+// the real demo app on 127.0.0.1, monitoring answers from a small stand-in server, and the gateway is a stand-in
+// that routes by Host like the HTTPRoutes, over HTTP and over real TLS (a certificate per <env>.demo.localhost
+// from a CA kept where up keeps the platform's, chosen by SNI like Traefik's HTTPS listeners). Every kubectl
+// port-forward the run started must be gone when it ends: after success, after failure and after Ctrl-C.
 import { spawn } from 'node:child_process'
+import fs from 'node:fs'
 import http from 'node:http'
+import https from 'node:https'
 import path from 'node:path'
+import tls from 'node:tls'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { fakeEnv, REPO, type FakeEnv } from '../helpers/fakes.mts'
@@ -13,19 +18,30 @@ import { createRunner } from '../../scripts/lib/shell/run.mts'
 import { runSmoke } from '../../scripts/lib/smoke/run.mts'
 import { createUi } from '../../scripts/lib/shell/ui.mts'
 import { forwardRecords, freePort, isAlive, killAll, poll, startApp, type RunningApp } from './support.mts'
+import { issueLeaf, testCa } from '../helpers/tls.mts'
 
 const CTX = 'kind-platform'
 type Env = 'dev' | 'staging'
 
 interface AppSpec { appEnv?: Record<string, string>; configFailRate: string; greeting?: string; hpaMetrics?: boolean; forward?: boolean; target?: 'up' | 'down' | 'none' }
-interface WorldSpec { apps: Partial<Record<Env, AppSpec>>; fluxReady?: boolean; ingress?: boolean }
+interface WorldSpec {
+  apps: Partial<Record<Env, AppSpec>>
+  fluxReady?: boolean
+  ingress?: boolean
+  /** the HTTPS listener's certificates: from the platform's CA (default), another CA, or for the wrong names */
+  certs?: 'platform' | 'other-ca' | 'wrong-name'
+}
 
 interface World { f: FakeEnv; apps: Record<string, RunningApp>; stop(): Promise<void> }
 
 const b64 = (s: string) => Buffer.from(s).toString('base64')
 
-async function listen(handler: http.RequestListener): Promise<{ port: number; close(): Promise<void> }> {
-  const srv = http.createServer(handler)
+// one platform CA for every world of this file (as up keeps it: <STATE_DIR>/tls/ca.crt), and a stranger
+const platformCa = await testCa()
+const otherCa = await testCa('someone', 'elsewhere')
+
+async function listen(handler: http.RequestListener, tlsOptions?: https.ServerOptions): Promise<{ port: number; close(): Promise<void> }> {
+  const srv = tlsOptions ? https.createServer(tlsOptions, handler) : http.createServer(handler)
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()))
   const port = (srv.address() as { port: number }).port
   return { port, close: () => new Promise<void>((r) => { srv.closeAllConnections(); srv.close(() => r()) }) }
@@ -71,22 +87,36 @@ async function world(spec: WorldSpec): Promise<World> {
   forwards['monitoring/svc/kube-prometheus-stack-grafana'] = `127.0.0.1:${monitoring.port}`
   forwards['monitoring/svc/kube-prometheus-stack-prometheus'] = `127.0.0.1:${monitoring.port}`
 
-  // The gateway host port: routes by Host header like the HTTPRoutes do (<env>.demo.localhost -> that app).
+  // The gateway host ports: route by Host header like the HTTPRoutes do (<env>.demo.localhost -> that app).
+  const route: http.RequestListener = (req, res) => {
+    const env = /^(\w+)\.demo\.localhost(:\d+)?$/.exec(req.headers.host ?? '')?.[1]
+    const app = env ? apps[env] : undefined
+    if (!app) { res.writeHead(404); res.end('no route\n'); return }
+    const up = http.request(`${app.base}${req.url}`, { method: req.method, agent: false }, (r) => { res.writeHead(r.statusCode ?? 502, r.headers); r.pipe(res) })
+    up.on('error', () => { res.writeHead(502); res.end() })
+    up.end()
+  }
   let ingressPort = await freePort()
+  let ingressHttpsPort = await freePort()
   if (spec.ingress) {
-    const gw = await listen((req, res) => {
-      const env = /^(\w+)\.demo\.localhost(:\d+)?$/.exec(req.headers.host ?? '')?.[1]
-      const app = env ? apps[env] : undefined
-      if (!app) { res.writeHead(404); res.end('no route\n'); return }
-      const up = http.request(`${app.base}${req.url}`, { method: req.method, agent: false }, (r) => { res.writeHead(r.statusCode ?? 502, r.headers); r.pipe(res) })
-      up.on('error', () => { res.writeHead(502); res.end() })
-      up.end()
-    })
+    const gw = await listen(route)
     ingressPort = gw.port
     closers.push(() => gw.close())
+    const issuer = spec.certs === 'other-ca' ? otherCa : platformCa
+    const certs = new Map<string, tls.SecureContext>()
+    for (const env of Object.keys(spec.apps)) {
+      const leaf = await issueLeaf(issuer, { dnsNames: [spec.certs === 'wrong-name' ? `${env}.other.localhost` : `${env}.demo.localhost`] })
+      certs.set(`${env}.demo.localhost`, tls.createSecureContext({ cert: leaf.certPem, key: leaf.keyPem }))
+    }
+    const fallback = await issueLeaf(otherCa, { dnsNames: ['traefik.default'] })
+    const gws = await listen(route, { cert: fallback.certPem, key: fallback.keyPem, SNICallback: (name, cb) => cb(null, certs.get(name)) })
+    ingressHttpsPort = gws.port
+    closers.push(() => gws.close())
   }
   const f = fakeEnv({ kube: { currentContext: CTX, contexts: { [CTX]: { server: '127.0.0.1:6443' } }, objects: { [CTX]: objects }, forwards } },
-    { ENVIRONMENTS: Object.keys(spec.apps).join(','), INGRESS_HTTP_PORT: String(ingressPort), CI: '1' })
+    { ENVIRONMENTS: Object.keys(spec.apps).join(','), INGRESS_HTTP_PORT: String(ingressPort), INGRESS_HTTPS_PORT: String(ingressHttpsPort), CI: '1' })
+  fs.mkdirSync(path.join(f.env.STATE_DIR!, 'tls'), { recursive: true })
+  fs.writeFileSync(path.join(f.env.STATE_DIR!, 'tls', 'ca.crt'), platformCa.certPem)
   return {
     f,
     apps,
@@ -122,7 +152,7 @@ test('healthy platform: every check passes through port-forwards and the gateway
     const rep = parse(r)
     const ids = byId(rep)
     for (const env of ['dev', 'staging']) {
-      for (const check of ['discover', 'port-forward', 'healthz', 'readyz', 'work', 'metrics', 'ingress/healthz', 'ingress/readyz', 'ingress/work', 'hpa-metrics', 'prometheus-target']) {
+      for (const check of ['discover', 'port-forward', 'healthz', 'readyz', 'work', 'metrics', 'ingress/healthz', 'ingress/readyz', 'ingress/work', 'ingress-http', 'hpa-metrics', 'prometheus-target']) {
         assert.is(ids[`${env}/${check}`]?.status, 'passed', `${env}/${check}: ${ids[`${env}/${check}`]?.message}`)
       }
     }
@@ -136,9 +166,30 @@ test('healthy platform: every check passes through port-forwards and the gateway
     const pf = w.f.calls('kubectl').filter((c) => c.argv.includes('port-forward')).map((c) => c.argv.join(' '))
     assert.ok(pf.some((c) => /^--context kind-platform -n demo-dev port-forward --address 127\.0\.0\.1 svc\/demo \d+:80$/.test(c)), pf.join('\n'))
     assert.is(pf.filter((c) => c.includes('kube-prometheus-stack-prometheus')).length, 1, 'one Prometheus forward serves every environment')
+    assert.match(String((rep as any).properties.trust), `the platform's local CA (${path.join(w.f.env.STATE_DIR!, 'tls', 'ca.crt')})`)
     assertForwardsGone(w, 4)
   } finally {
     await w.stop()
+  }
+})
+
+test('the gateway over HTTPS: a certificate from another CA or for other names fails ingress/healthz naming the problem; HTTP still answers', async () => {
+  for (const [certs, problem] of [['other-ca', 'certificate problem: unknown issuer'], ['wrong-name', 'certificate problem: host name mismatch']] as const) {
+    const w = await world({ apps: { dev: { configFailRate: '0' } }, ingress: true, certs })
+    try {
+      const r = await smoke(w, ['--requests', '3', '--ready-timeout', '10'])
+      assert.is(r.code, 1, r.stderr)
+      const rep = parse(r)
+      assert.equal(failed(rep), ['dev/ingress/healthz'], certs)
+      const ids = byId(rep)
+      assert.match(ids['dev/ingress/healthz']!.message!, problem)
+      assert.is(ids['dev/ingress/readyz']!.status, 'skipped')
+      assert.is(ids['dev/ingress-http']!.status, 'passed', 'HTTP stays served')
+      assert.is(ids['dev/healthz']!.status, 'passed', 'the port-forward checks are not affected')
+      assertForwardsGone(w, 2)
+    } finally {
+      await w.stop()
+    }
   }
 })
 
@@ -164,6 +215,7 @@ test('failures are named per environment; the port-forwards are gone afterwards 
     assert.match(ids['staging/hpa-metrics']!.message!, 'has no current metrics')
     assert.is(ids['dev/metrics']!.status, 'passed')
     assert.is(ids['dev/ingress']!.status, 'skipped', 'nothing listens on the gateway port')
+    assert.is(ids['dev/ingress-http']!.status, 'skipped', 'nothing listens on the gateway port')
     assert.match(r.stderr, /✖ smoke: 6 checks failed: cluster\/flux, dev\/work, dev\/prometheus-target, staging\/work, staging\/hpa-metrics, staging\/prometheus-target/)
     assertForwardsGone(w, 4)
   } finally {
@@ -229,10 +281,12 @@ test('up on kind requires the gateway host port: a silent gateway fails the ingr
     const config = loadConfig({ env, envFile: '/nonexistent' })
     const ui = createUi({ env, stream: { isTTY: false, write: () => true } as unknown as NodeJS.WriteStream })
     const report = await runSmoke({ runner: createRunner({ env, log: () => {} }), config, ui, stateDir: env.STATE_DIR! }, { requests: 3, readyTimeoutMs: 5000, requireIngress: true })
-    const ingress = report.cases.find((c) => c.classname === 'dev' && c.name === 'ingress')!
-    assert.is(ingress.ok, false)
-    assert.not.ok(ingress.skipped)
-    assert.match(ingress.message ?? '', 'nothing listens on 127.0.0.1:')
+    for (const name of ['ingress', 'ingress-http']) {
+      const ingress = report.cases.find((c) => c.classname === 'dev' && c.name === name)!
+      assert.is(ingress.ok, false, name)
+      assert.not.ok(ingress.skipped)
+      assert.match(ingress.message ?? '', 'nothing listens on 127.0.0.1:')
+    }
     assert.ok(report.cases.some((c) => c.classname === 'dev' && c.name === 'healthz' && c.ok), 'the port-forward checks still ran')
   } finally {
     await w.stop()

@@ -72,7 +72,8 @@ test('FLUX_MODE=none: every add-on through helm in dependency order, manifests a
     const r = await runScript('up', ['--only', 'addons,flux,reconcile'], { env: f.env })
     assert.is(r.code, 0, r.stderr)
     const releases = f.state().helm.releases['kind-platform']
-    assert.equal(Object.keys(releases).sort(), ['ingress/traefik', 'kube-system/metrics-server', 'monitoring/kube-prometheus-stack'])
+    assert.equal(Object.keys(releases).sort(), ['cert-manager/cert-manager', 'ingress/traefik', 'kube-system/metrics-server', 'monitoring/kube-prometheus-stack'])
+    assert.is(releases['cert-manager/cert-manager'].chart, 'cert-manager-v1.21.1')
     const calls = f.calls().map(line)
     assert.not.ok(calls.some((l) => l.startsWith('flux ')), 'no flux at all')
     assert.ok(calls.some((l) => l.includes('rollout status deployment/demo -n demo-production')))
@@ -80,6 +81,7 @@ test('FLUX_MODE=none: every add-on through helm in dependency order, manifests a
     const dep = objs.find((o: any) => o.kind === 'Deployment' && o.metadata.namespace === 'demo-staging')
     assert.is(dep.spec.template.spec.containers[0].image, 'kind-registry:5000/demo:dddddddddddd')
     assert.ok(objs.some((o: any) => o.kind === 'Gateway' && o.metadata.name === 'platform'), 'infrastructure/configs applied')
+    assert.ok(objs.some((o: any) => o.kind === 'ClusterIssuer' && o.metadata.name === 'platform-local-ca'), 'with the issuer of the local CA')
     f.clearCalls()
     const r2 = await runScript('up', ['--only', 'addons,flux,reconcile'], { env: f.env })
     assert.is(r2.code, 0, r2.stderr)

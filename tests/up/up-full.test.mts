@@ -31,6 +31,7 @@ test('up from nothing: calls in a valid order, every phase timed in the report; 
     const build = at(/^docker build -f apps\/demo\/Dockerfile -t localhost:5001\/demo:[0-9a-f]{12} /)
     const push = at(/^docker push localhost:5001\/demo:[0-9a-f]{12}$/)
     const helm = at(/^helm upgrade --install metrics-server /)
+    const caSecret = calls.findIndex((c, i) => i > at(/^kubectl --context kind-platform -n cert-manager get secret platform-local-ca /) && /apply --server-side/.test(line(c)))
     const fluxInstall = at(/^flux install --export --version=v2\.7\.2 --components=source-controller,kustomize-controller,helm-controller$/)
     const artifact = at(/^flux push artifact oci:\/\/localhost:5001\/platform:local /)
     const bootBuild = at(/kubectl kustomize .*\/bootstrap$/)
@@ -42,6 +43,7 @@ test('up from nothing: calls in a valid order, every phase timed in the report; 
     assert.ok(registry < build && build < push, 'registry, build, push')
     assert.ok(cluster < helm, 'cluster before helm')
     assert.ok(helm < fluxInstall, 'metrics-server before Flux')
+    assert.ok(caSecret < artifact && caSecret < bootApply, 'the CA Secret is in place before Flux gets the ClusterIssuer')
     assert.ok(fluxInstall < artifact && artifact < bootApply && bootApply < reconcile && reconcile < lastWait, 'Flux install before the bootstrap apply, waits last')
     assert.ok(push < bootApply, 'the image exists before the apps point at it')
     const image = /demo:([0-9a-f]{12})/.exec(line(calls[push]!))![1]
@@ -57,8 +59,14 @@ test('up from nothing: calls in a valid order, every phase timed in the report; 
     }
     assert.type(report.totalMs, 'number')
     assert.is(report.endpoints.apps.dev, 'http://dev.demo.localhost:8080')
+    assert.is(report.endpoints.https.apps.dev, 'https://dev.demo.localhost:8443')
+    assert.match(report.endpoints.ca.certFile, /tls\/ca\.crt$/)
     assert.match(report.endpoints.credentials.passwordFile, /grafana-admin-password$/)
-    assert.match(r.stderr, /http:\/\/grafana\.localhost:8080 +\(user admin, password in \S+grafana-admin-password\)/)
+    assert.match(r.stderr, /https:\/\/grafana\.localhost:8443 +\(user admin, password in \S+grafana-admin-password\)/)
+    assert.match(r.stderr, /app dev +https:\/\/dev\.demo\.localhost:8443  \(also http:\/\/dev\.demo\.localhost:8080\)/)
+    // how to trust the CA, once, on each platform; the scripts never touch a trust store themselves
+    assert.match(r.stderr, /local CA +\S*tls\/ca\.crt: trust it once/)
+    for (const how of ['sudo security add-trusted-cert', 'sudo update-ca-certificates', 'NODE_EXTRA_CA_CERTS=', 'curl --cacert']) assert.match(r.stderr, how)
 
     f.clearCalls()
     const r2 = await runScript('up', SKIP, { env: f.env, timeoutMs: 120_000 })

@@ -58,12 +58,13 @@ function fixture(overrides: Record<string, string> = {}): string {
   })
 }
 
-test('the repository declares metrics-server, kube-prometheus-stack and traefik, pinned, with values files that exist', () => {
+test('the repository declares metrics-server, kube-prometheus-stack, traefik and cert-manager, pinned, with values files that exist', () => {
   const addons = readAddons(REPO)
   const names = addons.map((a) => a.name)
-  assert.equal(names.sort(), ['kube-prometheus-stack', 'metrics-server', 'traefik'])
+  assert.equal(names.sort(), ['cert-manager', 'kube-prometheus-stack', 'metrics-server', 'traefik'])
   for (const a of addons) {
-    assert.match(a.version, /^\d+\.\d+\.\d+$/, `${a.name} version is pinned`)
+    // cert-manager tags its charts with a leading v
+    assert.match(a.version, /^v?\d+\.\d+\.\d+$/, `${a.name} version is pinned`)
     assert.ok(a.valuesFiles.length > 0, `${a.name} has a values file`)
     for (const f of a.valuesFiles) assert.ok(path.isAbsolute(f) && fs.existsSync(f), f)
   }
@@ -75,6 +76,11 @@ test('the repository declares metrics-server, kube-prometheus-stack and traefik,
   assert.is(ms.namespace, 'kube-system')
   assert.is(ms.repo.type, 'https')
   assert.ok(fs.readFileSync(ms.valuesFiles[0]!, 'utf8').includes('--kubelet-insecure-tls'))
+  const cm = addons.find((a) => a.name === 'cert-manager')!
+  assert.is(cm.namespace, 'cert-manager')
+  assert.is(cm.repo.url, 'oci://quay.io/jetstack/charts/cert-manager')
+  // the chart installs its CRDs only when told to (they are templates, not files in crds/)
+  assert.match(fs.readFileSync(cm.valuesFiles[0]!, 'utf8'), /^crds:\n {2}enabled: true$/m)
   assert.equal(namespaceFiles(REPO).map((f) => path.relative(REPO, f)), ['infrastructure/controllers/namespaces.yaml'])
 })
 

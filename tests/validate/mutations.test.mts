@@ -238,5 +238,24 @@ test('plain manifests: applied (and checked) under a Flux path without kustomiza
   })
 })
 
+test('cert-manager kinds are known: a misspelt Certificate field, a wrong enum, an issuer without its Secret name', async () => {
+  await withEdit('infrastructure/configs/certificates.yaml', editDocs((docs) => {
+    docs[0].spec.dnsName = docs[0].spec.dnsNames
+    delete docs[0].spec.dnsNames
+    docs[1].spec.privateKey.algorithm = 'DSA'
+  }), async () => {
+    await withEdit('infrastructure/configs/cluster-issuer.yaml', editDocs(([issuer]) => { issuer.spec.ca = { secretNmae: issuer.spec.ca.secretName } }), async () => {
+      const r = await validate()
+      const typo = expectProblem(r, { rule: 'schema/unknown-field', file: 'infrastructure/configs/certificates.yaml', field: 'spec.dnsName', kind: 'Certificate' })
+      assert.match(typo.message, /did you mean "dnsNames"/)
+      const algo = expectProblem(r, { rule: 'schema', file: 'infrastructure/configs/certificates.yaml', field: 'spec.privateKey.algorithm', kind: 'Certificate' })
+      assert.match(algo.message, /ECDSA/)
+      expectProblem(r, { rule: 'schema', file: 'infrastructure/configs/cluster-issuer.yaml', field: 'spec.ca.secretName', kind: 'ClusterIssuer' })
+      expectProblem(r, { rule: 'schema/unknown-field', file: 'infrastructure/configs/cluster-issuer.yaml', field: 'spec.ca.secretNmae', kind: 'ClusterIssuer' })
+      assert.not.ok(r.problems.some((p) => p.rule === 'schema/unknown-kind'), show(r))
+    })
+  })
+})
+
 test.after(() => removeDir(copy))
 test.run()

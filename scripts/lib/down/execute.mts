@@ -105,6 +105,14 @@ async function run(a: Action, i: ExecuteInput, stillRunning: number[]): Promise<
       fs.rmSync(a.file, { force: true })
       return { result: 'deleted' }
     }
+    case 'delete-ca': {
+      const present = a.files.filter((f) => fs.existsSync(f))
+      if (!present.length) return { result: 'absent' }
+      for (const f of present) fs.rmSync(f, { force: true })
+      // the directory only when it is empty now: anything else in it is not ours
+      try { fs.rmdirSync(a.dir) } catch { /* not empty, or gone with the state dir */ }
+      return { result: 'deleted' }
+    }
     case 'delete-state': {
       if (!fs.existsSync(a.dir)) return { result: 'absent' }
       // one file at a time, never recursive: only what the suite recorded writing

@@ -1,11 +1,12 @@
 // The local part of what down observes: what the suite wrote into the state dir (its journal, manifest.mts), the
-// generated credentials file, recorded port-forwards. File reads only (plus the pid checks in forwards.mts).
+// generated credentials file, the local CA, recorded port-forwards. File reads only (plus the pid checks in forwards.mts).
 
 import fs from 'node:fs'
 import path from 'node:path'
 import { ownedState } from '../shell/manifest.mts'
 import type { Runner } from '../shell/run.mts'
 import type { PlatformState } from '../shell/state.mts'
+import { caPaths } from '../tls/ca.mts'
 import { observeForwards } from './forwards.mts'
 import type { ObservedLocal } from './types.mts'
 
@@ -34,11 +35,15 @@ export async function observeLocal(stateDir: string, root: string, state: Platfo
   const exists = fs.existsSync(stateDir) && fs.statSync(stateDir).isDirectory()
   const owned = ownedState(stateDir)
   const file = exists ? credentialsFile(stateDir, root, state, owned.files.map((f) => f.path)) : undefined
+  // the local CA: only its files the suite recorded writing (kept by a plain down, an item of its own)
+  const ca = caPaths(stateDir)
+  const caFiles = owned.files.map((f) => path.join(stateDir, f.path)).filter((f) => f === ca.cert || f === ca.key)
   return {
     stateDir,
     stateExists: exists,
     owned,
     ...(file ? { credentials: { file, exists: fs.existsSync(file) } } : {}),
+    ...(caFiles.length ? { ca: { dir: ca.dir, files: caFiles } } : {}),
     forwards: exists ? await observeForwards(stateDir, runner) : [],
   }
 }

@@ -10,6 +10,8 @@ export const PROTECTED_NAMESPACES: ReadonlySet<string> = new Set(['default', 'ku
 export interface ItemOptions {
   /** --all / --delete-registry: the registry, and the local files kept by a plain down, are selected too */
   deleteRegistry?: boolean
+  /** --all: the local CA is selected by default too */
+  deleteCa?: boolean
 }
 
 const list = (names: string[], max = 4) => (names.length <= max ? names.join(', ') : `${names.slice(0, max).join(', ')} and ${names.length - max} more`)
@@ -20,10 +22,13 @@ function credentialsEntry(o: Observed): string | undefined {
   return path.relative(o.local.stateDir, c.file).split(path.sep).join('/')
 }
 
-/** Files the suite wrote in the state dir (the credentials file has an item of its own): kept ones or the rest. */
+/** The local CA's files (relative paths): an item of their own, so they are never among the other files. */
+const caFiles = (o: Observed): string[] => (o.local.ca?.files ?? []).map((f) => path.relative(o.local.stateDir, f).split(path.sep).join('/'))
+
+/** Files the suite wrote in the state dir (the credentials file and the CA have items of their own): kept ones or the rest. */
 function stateFiles(o: Observed, kept: boolean): string[] {
-  const cred = credentialsEntry(o)
-  return o.local.owned.files.filter((f) => f.keep === kept && f.path !== cred).map((f) => f.path)
+  const separate = new Set([credentialsEntry(o), ...caFiles(o)])
+  return o.local.owned.files.filter((f) => f.keep === kept && !separate.has(f.path)).map((f) => f.path)
 }
 
 /**
@@ -128,6 +133,19 @@ export function listItems(o: Observed, opts: ItemOptions = {}): Item[] {
       choosable: true,
     })
   }
+  // listed only when there is one: no CA is not news
+  const ca = o.local.ca
+  if (ca) {
+    items.push({
+      id: 'ca',
+      title: 'local CA',
+      detail: `${ca.dir} (whatever you told to trust it would have to trust a new one; the next up reuses it)`,
+      hint: 'kept by default: the next up reuses it, so what trusts it keeps working',
+      exists: true,
+      byDefault: Boolean(opts.deleteCa),
+      choosable: true,
+    })
+  }
   const c = o.local.credentials
   items.push({
     id: 'credentials',
@@ -216,6 +234,9 @@ export function planTeardown(o: Observed, choices: Choices): Plan {
   const c = o.local.credentials
   const dropCredentials = has('credentials') && Boolean(c?.exists)
   if (dropCredentials && c) actions.push({ kind: 'delete-credentials', item: 'credentials', file: c.file })
+  const ca = o.local.ca
+  if (has('ca') && ca) actions.push({ kind: 'delete-ca', item: 'ca', dir: ca.dir, files: ca.files })
+  else if (ca) notes.push(`local CA kept in ${ca.dir}: the next up reuses it, so whatever trusts it keeps working (delete it with --all)`)
 
   const dropState = has('state') && exists('state')
   const dropKept = has('kept') && exists('kept')
@@ -270,6 +291,7 @@ export function describeAction(a: Action): string {
     case 'delete-network': return `remove docker network ${a.name} (created by up, now unused)`
     case 'delete-credentials': return `delete ${a.file}`
     case 'delete-state': return `delete ${list(a.files)} in ${a.dir}${a.dirs.includes('.') ? ', then the dir itself if nothing else is in it' : ''}`
+    case 'delete-ca': return `delete the local CA (${a.files.map((f) => path.basename(f)).join(', ')} in ${a.dir})`
     case 'update-state': return `update ${path.join(a.dir, 'state.json')} (forget ${[...a.forget, ...(a.dropForwards.length ? ['finished port-forwards'] : [])].join(', ')})`
   }
 }
@@ -317,5 +339,6 @@ export function findLeftovers({ plan, before, after, stillRunning }: LeftoverInp
     if (del.dirs.includes('.') && after.local.stateExists && emptyOfOthers) out.push(`state dir ${del.dir}`)
   }
   if (did('delete-credentials').length && after.local.credentials?.exists) out.push(`credentials file ${after.local.credentials.file}`)
+  if (did('delete-ca').length && after.local.ca) out.push(`local CA ${after.local.ca.files.join(', ')}`)
   return out
 }

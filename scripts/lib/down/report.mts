@@ -50,8 +50,13 @@ export function renderPlan(plan: Plan): string {
   return lines.join('\n')
 }
 
-/** The final question: it always names the cluster (or context) it is about. */
+/** The final question: it always names the cluster (or context) it is about, and says when the local CA goes. */
 export function confirmMessage(o: Observed, plan: Plan): string {
+  const q = baseConfirmMessage(o, plan)
+  return plan.actions.some((a) => a.kind === 'delete-ca') ? `${q} The local CA goes too: whatever trusts it must trust the new one the next up creates.` : q
+}
+
+function baseConfirmMessage(o: Observed, plan: Plan): string {
   const del = plan.entries.filter((e) => e.outcome === 'delete')
   const more = (n: number) => (n > 0 ? ` and ${n} more item${n === 1 ? '' : 's'}` : '')
   if (o.kind) {
@@ -59,7 +64,7 @@ export function confirmMessage(o: Observed, plan: Plan): string {
     if (plan.actions.some((a) => a.kind === 'delete-cluster')) return `Delete kind cluster "${name}"${more(del.length - 1)}? This cannot be undone.`
     return `Delete ${del.map((e) => e.title).join(', ')}? (kind cluster "${name}" is ${del.length && o.kind.clusters.includes(name) ? 'kept' : 'not there'})`
   }
-  const local = new Set(['forwards', 'state', 'credentials'])
+  const local = new Set(['forwards', 'state', 'kept', 'credentials', 'ca'])
   const inCluster = del.filter((e) => !local.has(e.item)).length
   const also = del.filter((e) => local.has(e.item)).map((e) => e.title)
   if (!inCluster) return `Delete ${also.join(', ')}? (nothing in context "${o.context}" is touched)`

@@ -24,7 +24,7 @@ function needYes(ctx: Context<DownFlags>): StepError {
   return new StepError({
     step: 'down',
     message: `needs confirmation but stdin is not a terminal: it deletes ${what} and the local state`,
-    hint: 're-run with --yes (keeps the registry; add --all or --delete-registry to delete it too), or --dry-run to see what it would delete',
+    hint: 're-run with --yes (keeps the registry and the local CA; add --all to delete both, --delete-registry for the registry only), or --dry-run to see what it would delete',
     exitCode: EXIT.precondition,
   })
 }
@@ -62,7 +62,7 @@ export async function runDown(ctx: Context<DownFlags>): Promise<number> {
   const state = readState(ctx.stateDir)
   const input: ObserveInput = { runner: ctx.runner, config: ctx.config, state, stateDir: ctx.stateDir, root: ctx.root }
   const before = await ctx.ui.step('looking for what up created', () => observe(input))
-  const items = listItems(before, { deleteRegistry: ctx.flags.all || ctx.flags['delete-registry'] })
+  const items = listItems(before, { deleteRegistry: ctx.flags.all || ctx.flags['delete-registry'], deleteCa: ctx.flags.all })
   let plan: Plan = planTeardown(before, defaultChoices(items))
 
   if (ask && items.some((i) => i.choosable)) {

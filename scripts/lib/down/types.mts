@@ -63,6 +63,8 @@ export interface ObservedLocal {
   owned: OwnedState
   /** the generated Grafana admin password file, when it lives in the state dir and the suite wrote it */
   credentials?: { file: string; exists: boolean }
+  /** the local CA (<state>/tls/ca.crt, ca.key): kept unless asked, since a user may have told their system to trust it */
+  ca?: { dir: string; files: string[] }
   forwards: ObservedForward[]
 }
 
@@ -119,6 +121,8 @@ export type Action =
    * only if empty: a file someone else put there keeps its directory.
    */
   | { kind: 'delete-state'; item: ItemId; dir: string; files: string[]; dirs: string[] }
+  /** the local CA's files (only those), then its directory when nothing else is in it */
+  | { kind: 'delete-ca'; item: ItemId; dir: string; files: string[] }
   | { kind: 'update-state'; item: ItemId; dir: string; forget: StateSection[]; dropForwards: number[] }
 
 export type StateSection = 'cluster' | 'registry' | 'installed' | 'image' | 'grafana'

@@ -131,7 +131,9 @@ export function parseFlags(spec: CommandSpec<any>, argv: string[]): { flags: Fla
   for (const [name, f] of Object.entries(flags)) {
     let v = parsed[name] as unknown
     if (f.type === 'boolean') { out[name] = v === undefined ? (f.default as boolean | undefined) ?? false : Boolean(v); continue }
-    if (v === undefined || v === '') { out[name] = f.default as never; continue }
+    // minimist reads `--flag` at the end, `--flag --next` and `--flag=` as '' (CONTRACTS.md: a usage error)
+    if (v === '' || (Array.isArray(v) && v.includes(''))) throw usage(`--${name} needs a value${f.value ? ` ${f.value}` : ''}`)
+    if (v === undefined) { out[name] = f.default as never; continue }
     if (Array.isArray(v) && !f.multiple) v = v.at(-1)
     if (f.multiple) { out[name] = (Array.isArray(v) ? v : [v]).map(String).flatMap((s) => s.split(',')).filter(Boolean); continue }
     if (f.type === 'number') {

@@ -1,14 +1,21 @@
-// The HTTP client of the smoke checks: node:http (not fetch) so a Host header can be set for the gateway,
-// a fresh connection per request (no keep-alive pool holding the process open), a per-request timeout,
-// and transport errors returned as values with their code (ECONNREFUSED, ETIMEDOUT) instead of thrown.
+// The HTTP client of the smoke checks: node:http/https (not fetch) so a Host header (and for https the SNI name
+// the certificate is checked against) can be set for the gateway, a fresh connection per request (no keep-alive
+// pool holding the process open), a per-request timeout, and transport errors returned as values with their
+// code (ECONNREFUSED, ETIMEDOUT, CERT_HAS_EXPIRED) instead of thrown. Certificates are always verified.
 
 import http from 'node:http'
+import https from 'node:https'
+import type tls from 'node:tls'
+import { describeCertificateError, type CertificateProblem } from '../tls/verify.mts'
 
 export interface HttpTarget {
-  /** http://127.0.0.1:<port> */
+  /** http://127.0.0.1:<port> or https://127.0.0.1:<port> */
   base: string
-  /** Host header (virtual host on the gateway), e.g. dev.demo.localhost */
+  /** Host header (virtual host on the gateway), e.g. dev.demo.localhost; for https also the SNI name and the
+   * name the certificate must carry */
   host?: string
+  /** https: the CAs to verify against (lib/tls/verify.mts buildTrust); without it Node's defaults */
+  secureContext?: tls.SecureContext
 }
 
 export interface HttpAnswer {
@@ -21,10 +28,12 @@ export interface HttpAnswer {
 
 export interface HttpFailure {
   ok: false
-  /** ECONNREFUSED, ECONNRESET, ETIMEDOUT, ABORTED, ... */
+  /** ECONNREFUSED, ECONNRESET, ETIMEDOUT, ABORTED, CERT_HAS_EXPIRED, ... */
   code: string
   message: string
   ms: number
+  /** set when the server's certificate was rejected */
+  certificate?: CertificateProblem
 }
 
 export type HttpResult = HttpAnswer | HttpFailure
@@ -38,12 +47,27 @@ export function httpGet(target: HttpTarget, path: string, opts: { timeoutMs: num
     let settled = false
     const done = (r: HttpResult) => { if (!settled) { settled = true; resolve(r) } }
     if (opts.signal?.aborted) return done({ ok: false, code: 'ABORTED', message: 'cancelled', ms: 0 })
-    const req = http.request(url, {
+    const secure = url.protocol === 'https:'
+    const options: https.RequestOptions & { secureContext?: tls.SecureContext } = {
       method: 'GET',
       agent: false,
       headers: { ...(target.host ? { host: target.host } : {}), 'user-agent': 'platform-smoke', accept: '*/*', connection: 'close' },
       signal: opts.signal,
-    }, (res) => {
+    }
+    if (secure) {
+      // explicit: an unset option would fall back to NODE_TLS_REJECT_UNAUTHORIZED
+      options.rejectUnauthorized = true
+      if (target.secureContext) options.secureContext = target.secureContext
+      // the name to send as SNI and to find in the certificate: the virtual host, not 127.0.0.1
+      if (target.host) options.servername = target.host.replace(/:\d+$/, '')
+    }
+    const req = (secure ? https : http).request(url, options, (res) => {
+      // belt and braces: never read an answer over a connection whose certificate was not verified
+      if (secure && !(res.socket as tls.TLSSocket).authorized) {
+        req.destroy()
+        done({ ok: false, code: 'ETLSUNVERIFIED', message: `certificate not verified: ${(res.socket as tls.TLSSocket).authorizationError ?? 'unknown reason'}`, ms: Date.now() - t0, certificate: 'rejected' })
+        return
+      }
       const chunks: Buffer[] = []
       let size = 0
       res.on('data', (c: Buffer) => {
@@ -60,7 +84,10 @@ export function httpGet(target: HttpTarget, path: string, opts: { timeoutMs: num
     })
     req.on('error', (e: NodeJS.ErrnoException) => {
       const code = e.name === 'AbortError' ? 'ABORTED' : e.code ?? 'EREQUEST'
-      done({ ok: false, code, message: code === 'ECONNREFUSED' ? `connection refused (${url.host})` : e.message, ms: Date.now() - t0 })
+      const cert = secure ? describeCertificateError(e) : undefined
+      if (cert) return done({ ok: false, code, message: cert.message, ms: Date.now() - t0, certificate: cert.problem })
+      const notTls = secure && (code === 'EPROTO' || code === 'ERR_SSL_WRONG_VERSION_NUMBER') && /wrong version number|packet length too long|http request/i.test(e.message)
+      done({ ok: false, code, message: code === 'ECONNREFUSED' ? `connection refused (${url.host})` : notTls ? `no TLS on the other end (an http:// server?): ${e.message}` : e.message, ms: Date.now() - t0 })
     })
     req.end()
   })
@@ -71,3 +98,6 @@ export const describeRequest = (target: HttpTarget, path: string): string => `GE
 
 /** A failed transport means nothing listens or the path to it is broken: no later check can succeed. */
 export const isUnreachable = (r: HttpResult): boolean => !r.ok && ['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET'].includes(r.code)
+
+/** A rejected certificate: no later check over the same connection can succeed either. */
+export const isCertificateFailure = (r: HttpResult): boolean => !r.ok && r.certificate !== undefined

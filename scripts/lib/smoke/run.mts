@@ -1,7 +1,9 @@
 // runSmoke: the whole smoke run as one function, used by scripts/smoke.mts and by the `smoke` phase of up.
-// --url mode: the endpoint checks against one base URL. Cluster mode: per environment (concurrently) the app is
-// discovered, reached through a managed port-forward to svc/demo (and through the gateway host port when
-// something listens there), plus HPA metrics and Prometheus targets; cluster-wide Flux, Grafana, Prometheus.
+// --url mode: the endpoint checks against one base URL (http or https). Cluster mode: per environment
+// (concurrently) the app is discovered, reached through a managed port-forward to svc/demo and through the gateway
+// over HTTPS (SNI/Host <env>.demo.localhost on 127.0.0.1:<https port>, certificate verified against the platform's
+// CA) when something listens there, plus one plain-HTTP request through the gateway (HTTP stays served), HPA
+// metrics and Prometheus targets; cluster-wide Flux, Grafana, Prometheus.
 
 import type { Config, Environment } from '../shell/config.mts'
 import { EXIT, StepError } from '../shell/errors.mts'
@@ -12,9 +14,11 @@ import type { Runner } from '../shell/run.mts'
 import { INSTALL_HINTS } from '../shell/run.mts'
 import { readState } from '../shell/state.mts'
 import { contextReachable } from '../tools/kubectl.mts'
+import { buildTrust, type Trust } from '../tls/verify.mts'
 import type { Ui } from '../shell/ui.mts'
 import { checkFlux, discoverApp, pollUntil, probeGrafana, probeHpa, probePrometheusReady, probePrometheusTargets, type AppFacts } from './cluster.mts'
 import { endpointChecks, type EndpointOptions, type FailureLimit } from './endpoint.mts'
+import { describeRequest, httpGet } from './http.mts'
 import { failureBand, maxFailuresForRate } from './stats.mts'
 
 export interface SmokeContext {
@@ -40,8 +44,12 @@ export interface SmokeOptions {
   /** kube context; default config.kubeContext */
   context?: string
   environments?: readonly Environment[]
-  /** host port of the gateway; default: the remapped one in state, else INGRESS_HTTP_PORT */
+  /** host port of the gateway's HTTP listener; default: the remapped one in state, else INGRESS_HTTP_PORT */
   ingressPort?: number
+  /** host port of the gateway's HTTPS listener; default: the remapped one in state, else INGRESS_HTTPS_PORT */
+  ingressHttpsPort?: number
+  /** PEM file with the CA(s) https checks verify against besides the system store; default: the platform's CA */
+  caFile?: string
   /** the gateway must answer on its host port (up on kind, where the port mapping is ours); otherwise a gateway
    * that is not listening only skips the ingress checks (smoke against a cluster without one) */
   requireIngress?: boolean
@@ -100,12 +108,13 @@ async function runUrl(ctx: SmokeContext, o: SmokeOptions, url: string): Promise<
   const requests = o.requests ?? DEFAULTS.requests
   const limit = limitFor(requests, { maxErrorRate: o.maxErrorRate, alpha: o.alpha ?? DEFAULTS.alpha })
   const base = url.replace(/\/+$/, '')
-  const cases = await group(ctx.ui, `smoke ${base}`, async (update) => withClass('url', await endpointChecks({ base }, endpointOptions(ctx, o, limit, {
+  const trust = new URL(base).protocol === 'https:' ? buildTrust({ caFile: o.caFile, stateDir: ctx.stateDir }) : undefined
+  const cases = await group(ctx.ui, `smoke ${base}`, async (update) => withClass('url', await endpointChecks({ base, secureContext: trust?.context }, endpointOptions(ctx, o, limit, {
     expectGreeting: o.expectGreeting,
     greetingSource: '--expect-greeting',
     progress: update,
   }))))
-  return makeReport('smoke', cases, t0, { mode: 'url', url: base, requests, readyTimeoutSec: (o.readyTimeoutMs ?? DEFAULTS.readyTimeoutMs) / 1000, maxErrorRate: limit.max / requests })
+  return makeReport('smoke', cases, t0, { mode: 'url', url: base, requests, readyTimeoutSec: (o.readyTimeoutMs ?? DEFAULTS.readyTimeoutMs) / 1000, maxErrorRate: limit.max / requests, ...(trust ? { trust: trust.description } : {}) })
 }
 
 /** Lazily started, shared port-forwards (one Prometheus forward serves every environment's target check). */
@@ -162,7 +171,10 @@ async function runCluster(ctx: SmokeContext, o: SmokeOptions): Promise<Report> {
   const readyTimeoutMs = o.readyTimeoutMs ?? DEFAULTS.readyTimeoutMs
   const requestTimeoutMs = o.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs
   const alpha = o.alpha ?? DEFAULTS.alpha
-  const ingressPort = o.ingressPort ?? readState(ctx.stateDir).ports?.http ?? ctx.config.ingressHttpPort
+  const remembered = readState(ctx.stateDir).ports
+  const ingressPort = o.ingressPort ?? remembered?.http ?? ctx.config.ingressHttpPort
+  const ingressHttpsPort = o.ingressHttpsPort ?? remembered?.https ?? ctx.config.ingressHttpsPort
+  const trust: Trust = buildTrust({ caFile: o.caFile, stateDir: ctx.stateDir })
   // One question first: without kubectl or a reachable cluster every check would fail with the same reason.
   const reach = await contextReachable(ctx.runner, context, 'smoke')
   if (!reach.ok) {
@@ -172,6 +184,7 @@ async function runCluster(ctx: SmokeContext, o: SmokeOptions): Promise<Report> {
   const pf = forwards(ctx, context)
   const prometheus = () => pf.get('monitoring', 'svc/kube-prometheus-stack-prometheus', 9090, 'smoke/prometheus')
   const ingressUp = canConnect(ingressPort)
+  const ingressHttpsUp = canConnect(ingressHttpsPort)
   const poll = (probe: Parameters<typeof pollUntil>[0]) => pollUntil(probe, readyTimeoutMs, { signal: ctx.signal })
 
   const clusterChecks = () => group(ctx.ui, 'smoke cluster: Flux, Grafana, Prometheus', async () => withClass('cluster', await Promise.all([
@@ -206,7 +219,7 @@ async function runCluster(ctx: SmokeContext, o: SmokeOptions): Promise<Report> {
     ])
     const endpointNames = ['healthz', 'readyz', 'work', 'metrics']
     if (!facts) {
-      cases.push(...skip(['port-forward', ...endpointNames, 'ingress'], 'not run: the app was not found'))
+      cases.push(...skip(['port-forward', ...endpointNames, 'ingress', 'ingress-http'], 'not run: the app was not found'))
     } else {
       const app = facts
       const limit = limitFor(requests, { maxErrorRate: o.maxErrorRate, failRate: app.failRate, alpha })
@@ -226,12 +239,21 @@ async function runCluster(ctx: SmokeContext, o: SmokeOptions): Promise<Report> {
         const broke = fw.generation !== generation || !fw.running
         cases.push(...found.map((c) => (!c.ok && broke ? { ...c, message: `${c.message} (${fw.exitReason ?? 'the port-forward restarted'})` } : c)))
       }
-      if (await ingressUp) {
-        cases.push(...await endpointChecks({ base: `http://127.0.0.1:${ingressPort}`, host: `${env}.demo.localhost` }, { ...opts, metrics: false, prefix: 'ingress/' }))
-      } else {
-        const why = `nothing listens on 127.0.0.1:${ingressPort} (gateway host port not up)`
-        cases.push(o.requireIngress ? { name: 'ingress', ok: false, message: why, ms: 0 } : skip(['ingress'], why)[0]!)
+      const host = `${env}.demo.localhost`
+      const notListening = (name: string, port: number) => {
+        const why = `nothing listens on 127.0.0.1:${port} (gateway host port not up)`
+        return o.requireIngress ? { name, ok: false, message: why, ms: 0 } : skip([name], why)[0]!
       }
+      if (await ingressHttpsUp) {
+        cases.push(...await endpointChecks({ base: `https://127.0.0.1:${ingressHttpsPort}`, host, secureContext: trust.context }, { ...opts, metrics: false, prefix: 'ingress/' }))
+      } else cases.push(notListening('ingress', ingressHttpsPort))
+      // HTTP stays served next to HTTPS (README: "HTTPS and the local CA"): one request proves its listener and routes
+      if (await ingressUp) {
+        cases.push(await timed('ingress-http', async () => {
+          const r = await httpGet({ base: `http://127.0.0.1:${ingressPort}`, host }, '/healthz', { timeoutMs: requestTimeoutMs, signal: ctx.signal })
+          return r.ok && r.status === 200 ? { ok: true, message: `200 in ${r.ms} ms` } : { ok: false, message: `${describeRequest({ base: `http://127.0.0.1:${ingressPort}`, host }, '/healthz')}: ${r.ok ? `HTTP ${r.status}, expected 200` : r.message}` }
+        }))
+      } else cases.push(notListening('ingress-http', ingressPort))
     }
     cases.push(...await side)
     return withClass(env, cases)
@@ -239,7 +261,7 @@ async function runCluster(ctx: SmokeContext, o: SmokeOptions): Promise<Report> {
 
   try {
     const all = (await Promise.all([clusterChecks(), ...envs.map(envChecks)])).flat()
-    return makeReport('smoke', all, t0, { mode: 'cluster', context, environments: envs.join(','), requests, readyTimeoutSec: readyTimeoutMs / 1000, ingressPort, alpha })
+    return makeReport('smoke', all, t0, { mode: 'cluster', context, environments: envs.join(','), requests, readyTimeoutSec: readyTimeoutMs / 1000, ingressPort, ingressHttpsPort, trust: trust.description, alpha })
   } finally {
     await pf.stopAll()
   }

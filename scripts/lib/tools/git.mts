@@ -1,5 +1,5 @@
-// git adapter (read-only): the commit, branch and remote that label the OCI artifact up pushes, and which
-// files git tracks (a STATE_DIR must hold none).
+// git adapter (read-only): the commit, branch and remote that label the OCI artifact up pushes, which files git
+// tracks (a STATE_DIR must hold none), and whether a path is git-ignored (secrets up writes must never be committable).
 // Missing git or no repository is not an error: the artifact is then labelled by its content hash.
 
 import type { Runner } from '../shell/run.mts'
@@ -34,4 +34,13 @@ export async function trackedFiles(r: Runner, dir: string, step = 'config'): Pro
   // 128 "fatal: not a git repository" (or inside .git itself); 127: git is not installed
   if (res.exitCode === 127 || /not a git repository/i.test(res.stderr)) return { known: true, files: [] }
   return { known: false, reason: res.stderr.trim().split('\n').filter(Boolean).at(-1) ?? `git exited with ${res.exitCode}` }
+}
+
+/**
+ * Would git ignore this path of the repository at `root`? true/false, or undefined when there is no repository
+ * (or no git): then nothing there can be committed by accident either. Read-only.
+ */
+export async function gitIgnores(r: Runner, root: string, file: string, step = 'git'): Promise<boolean | undefined> {
+  const res = await r.run('git', ['-C', root, 'check-ignore', '-q', '--no-index', '--', file], { step, nothrow: true, timeoutMs: 15_000 })
+  return res.exitCode === 0 ? true : res.exitCode === 1 ? false : undefined
 }

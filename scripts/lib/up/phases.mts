@@ -7,6 +7,7 @@ import { registryPhase } from './phases/registry.mts'
 import { wiringPhase } from './phases/wiring.mts'
 import { imagePhase } from './phases/image.mts'
 import { addonsPhase } from './phases/addons.mts'
+import { tlsPhase } from './phases/tls.mts'
 import { fluxPhase } from './phases/flux.mts'
 import { reconcilePhase } from './phases/reconcile.mts'
 import { smokePhase } from './phases/smoke.mts'
@@ -20,6 +21,7 @@ export const PHASES: Phase[] = [
   wiringPhase,
   imagePhase,
   addonsPhase,
+  tlsPhase,
   fluxPhase,
   reconcilePhase,
   smokePhase,

@@ -28,6 +28,8 @@ export interface Facts {
   flux?: { mode: 'oci' | 'git' | 'none'; roots: string[]; pushed: boolean; revision?: string }
   /** where the Grafana admin credentials are (a file path, never the password) */
   grafana?: { user: string; passwordFile: string }
+  /** the local CA (lib/tls): where its certificate is (never the key), its name and SHA-256 fingerprint */
+  tls?: { caFile: string; caName: string; fingerprint: string }
   /** add-ons installed with helm by the addons phase, and which of them changed */
   helm?: { releases: string[]; changed: string[] }
   /** set by phases that changed something; a converged re-run leaves it empty */

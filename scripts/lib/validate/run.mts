@@ -259,7 +259,7 @@ export async function validateRepo(opts: ValidateOptions): Promise<ValidateResul
     } else if (crd) {
       for (const e of validateAgainstCrd(o.doc, crd)) objectProblem(o, 'schema', e.field || undefined, e.message)
     } else {
-      objectProblem(o, 'schema/unknown-kind', 'apiVersion', `no schema for ${o.doc.apiVersion} ${o.doc.kind}: not a built-in, Flux, Gateway API or Prometheus Operator kind, and no CustomResourceDefinition for it in the repository`)
+      objectProblem(o, 'schema/unknown-kind', 'apiVersion', `no schema for ${o.doc.apiVersion} ${o.doc.kind}: not a built-in, Flux, Gateway API, Prometheus Operator or cert-manager kind, and no CustomResourceDefinition for it in the repository`)
     }
     for (const f of objectFindings(o.doc)) objectProblem(o, f.rule, f.field, f.message)
     for (const f of workloadFindings(o.doc)) objectProblem(o, f.rule, f.field, f.message)

@@ -1,5 +1,5 @@
 // Schema validation of rendered objects with the kubernetes-models packages (core kinds, Flux, Gateway API,
-// Prometheus Operator). Each model carries the OpenAPI schema of its kind compiled to a validator; we map its
+// Prometheus Operator, cert-manager). Each model carries the OpenAPI schema of its kind compiled to a validator; we map its
 // errors to field paths. Unknown fields are checked separately (fields.mts): these schemas allow them.
 
 import { fieldPath } from './types.mts'
@@ -31,6 +31,7 @@ export function modelSpecifiers(apiVersion: string, kind: string): string[] {
   if (group.endsWith('.toolkit.fluxcd.io')) return [`@kubernetes-models/flux-cd/${group}/${version}/${kind}`]
   if (group === 'gateway.networking.k8s.io' || group === 'gateway.networking.x-k8s.io') return [`@kubernetes-models/gateway-api/${group}/${version}/${kind}`]
   if (group === 'monitoring.coreos.com') return [`@kubernetes-models/prometheus-operator/${group}/${version}/${kind}`]
+  if (group === 'cert-manager.io' || group === 'acme.cert-manager.io') return [`@kubernetes-models/cert-manager/${group}/${version}/${kind}`]
   return [`kubernetes-models/${group}/${version}/${kind}`]
 }
 

@@ -433,7 +433,8 @@ export async function runFlux(ctx: UpContext, update: Update = () => {}): Promis
 export const fluxPhase: Phase = {
   id: 'flux',
   title: 'Flux and the GitOps content',
-  needs: ['wiring', 'image', 'addons'],
+  // tls: the CA Secret must be there before Flux applies the ClusterIssuer that reads it
+  needs: ['wiring', 'image', 'addons', 'tls'],
   async run(ctx, step) {
     return { note: await runFlux(ctx, (s) => step?.update(s)) }
   },

@@ -1,11 +1,11 @@
 // reconcile: wait until every Flux Kustomization and HelmRelease is Ready, in dependency order, showing live
 // which one is reconciling and which one waits on what. Each object gets RECONCILE_TIMEOUT from the moment it
 // can make progress (its dependencies are Ready); a Stalled object fails at once. On failure the error names the
-// object(s) that hold everything up. FLUX_MODE=none: wait for the app rollouts instead.
+// object(s) that hold everything up. FLUX_MODE=none: wait for the app rollouts and the gateway's certificates.
 
 import { EXIT, StepError } from '../../shell/errors.mts'
 import { assess, blockedBy, progressLine, rootCauses, shortId, tick, type Assessment, type Tracked } from '../../flux/readiness.mts'
-import { kubectlList, kubectlRolloutStatus } from '../../tools/kubectl.mts'
+import { kubectlList, kubectlRolloutStatus, kubectlWait } from '../../tools/kubectl.mts'
 import { formatMs } from '../../shell/ui.mts'
 import { kubeContext } from '../context.mts'
 import type { Phase, UpContext } from '../types.mts'
@@ -92,7 +92,19 @@ async function waitForRollouts(ctx: UpContext, update: (s: string) => void): Pro
       exitCode: EXIT.timeout,
     })
   }
-  return `demo rolled out in ${results.map((r) => r.env).join(', ')}`
+  // Without Flux nothing waits for cert-manager: the gateway's certificates must be issued before smoke speaks HTTPS
+  update('certificates of the gateway')
+  const certs = await kubectlWait(ctx.runner, context, ['certificates.cert-manager.io', '--all', '-n', 'ingress'], 'condition=Ready', ctx.config.reconcileTimeoutMs, 'reconcile')
+  // no Certificates (an add-on left out), or no cert-manager CRDs at all: nothing to wait for
+  if (!certs.ok && !/no matching resources found|doesn't have a resource type/.test(certs.message)) {
+    throw new StepError({
+      step: 'reconcile',
+      message: `the gateway's certificates are not Ready: ${certs.message}`,
+      hint: `kubectl --context ${context} -n ingress describe certificates; kubectl --context ${context} describe clusterissuer platform-local-ca (is Secret cert-manager/platform-local-ca there? up's tls phase creates it)`,
+      exitCode: EXIT.timeout,
+    })
+  }
+  return `demo rolled out in ${results.map((r) => r.env).join(', ')}${certs.ok ? '; certificates issued' : ''}`
 }
 
 export const reconcilePhase: Phase = {

@@ -1,5 +1,6 @@
 // smoke: the smoke helper's checks against the running platform (per environment: /healthz, /readyz, /work
-// error rate against FAIL_RATE, /metrics; Flux, HPA metrics, Grafana, Prometheus targets). Any failed check fails
+// error rate against FAIL_RATE, /metrics, also through the gateway over HTTPS verified against the local CA;
+// Flux, HPA metrics, Grafana, Prometheus targets). Any failed check fails
 // up, naming the checks; `npx zx scripts/smoke.mts` prints the full report.
 
 import { EXIT, StepError } from '../../shell/errors.mts'
@@ -19,7 +20,7 @@ export const smokePhase: Phase = {
     const report = await runSmoke(
       { runner: ctx.runner, config: ctx.config, ui: ctx.ui, stateDir: ctx.stateDir, signal: ctx.signal, verbose: ctx.verbose },
       // On kind the gateway's host port mapping is part of what up built, so it must answer.
-      { context: kubeContext(ctx), ingressPort: portsOf(ctx).http, requireIngress: ctx.config.provider === 'kind' },
+      { context: kubeContext(ctx), ingressPort: portsOf(ctx).http, ingressHttpsPort: portsOf(ctx).https, requireIngress: ctx.config.provider === 'kind' },
     )
     const failed = failedCases(report)
     if (failed.length) {

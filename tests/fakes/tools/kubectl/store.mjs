@@ -1,7 +1,7 @@
 // A tiny in-state Kubernetes API: objects per context, kind aliases, label selectors, readiness.
 import YAML from 'yaml'
 
-export const CLUSTER_SCOPED = new Set(['Namespace', 'Node', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'PersistentVolume', 'StorageClass', 'PriorityClass', 'ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration', 'APIService', 'GatewayClass'])
+export const CLUSTER_SCOPED = new Set(['Namespace', 'Node', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'PersistentVolume', 'StorageClass', 'PriorityClass', 'ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration', 'APIService', 'GatewayClass', 'ClusterIssuer'])
 
 const ALIASES = {
   ns: 'Namespace', po: 'Pod', svc: 'Service', deploy: 'Deployment', cm: 'ConfigMap', netpol: 'NetworkPolicy', ks: 'Kustomization',
@@ -12,9 +12,16 @@ export const API_GROUPS = {
   Kustomization: 'kustomize.toolkit.fluxcd.io', HelmRelease: 'helm.toolkit.fluxcd.io', OCIRepository: 'source.toolkit.fluxcd.io', GitRepository: 'source.toolkit.fluxcd.io',
   HelmRepository: 'source.toolkit.fluxcd.io', HelmChart: 'source.toolkit.fluxcd.io', Deployment: 'apps', StatefulSet: 'apps', DaemonSet: 'apps', ReplicaSet: 'apps',
   NetworkPolicy: 'networking.k8s.io', HorizontalPodAutoscaler: 'autoscaling', PodDisruptionBudget: 'policy', ServiceMonitor: 'monitoring.coreos.com',
+  Certificate: 'cert-manager.io', ClusterIssuer: 'cert-manager.io', Issuer: 'cert-manager.io',
 }
 /** kinds a Flux/GitOps-aware client waits on; the fake marks them Ready on apply unless told otherwise */
-export const READY_KINDS = new Set(['Kustomization', 'HelmRelease', 'OCIRepository', 'GitRepository', 'HelmRepository', 'HelmChart'])
+export const READY_KINDS = new Set(['Kustomization', 'HelmRelease', 'OCIRepository', 'GitRepository', 'HelmRepository', 'HelmChart', 'Certificate', 'ClusterIssuer', 'Issuer'])
+/** the Ready condition cert-manager sets once an issuer verified its CA / a certificate is issued */
+const READY_AS = {
+  Certificate: { reason: 'Ready', message: 'Certificate is up to date and has not expired' },
+  ClusterIssuer: { reason: 'KeyPairVerified', message: 'Signing CA verified' },
+  Issuer: { reason: 'KeyPairVerified', message: 'Signing CA verified' },
+}
 
 export function kindMatches(kind, word) {
   const w = word.split('.')[0].toLowerCase()
@@ -62,9 +69,12 @@ export function parseDocs(text) {
 export function markReady(state, obj) {
   if (!READY_KINDS.has(obj.kind)) return
   const stuck = (kube(state).stuck ?? []).find((s) => s.kind === obj.kind && s.name === obj.metadata.name && (!s.namespace || s.namespace === obj.metadata.namespace))
+  const certManager = READY_AS[obj.kind]
   obj.status = stuck
     ? { conditions: [{ type: 'Ready', status: stuck.status ?? 'False', reason: stuck.reason ?? 'Progressing', message: stuck.message ?? 'Reconciliation in progress' }] }
-    : { conditions: [{ type: 'Ready', status: 'True', reason: 'ReconciliationSucceeded', message: 'Applied revision: local@sha256:0000' }], lastAppliedRevision: 'local@sha256:0000' }
+    : certManager
+      ? { conditions: [{ type: 'Ready', status: 'True', ...certManager }] }
+      : { conditions: [{ type: 'Ready', status: 'True', reason: 'ReconciliationSucceeded', message: 'Applied revision: local@sha256:0000' }], lastAppliedRevision: 'local@sha256:0000' }
 }
 
 /** What the API server stores for what was sent: Secret stringData folded into base64 data. */
