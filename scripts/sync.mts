@@ -102,7 +102,7 @@ listed), the bootstrap is re-applied when the image tag changed. Then Flux recon
 FLUX_MODE=git: commit and push first; sync reconciles the GitRepository. FLUX_MODE=none: re-applies the manifests.`,
   flags: {
     watch: { type: 'boolean', alias: 'w', description: `repeat on every change under ${WATCHED.join('/, ')}/ until Ctrl-C` },
-    debounce: { type: 'number', value: '<ms>', default: 750, description: 'with --watch: wait this long after the last change before syncing' },
+    debounce: { type: 'number', value: '<ms>', default: 750, integer: true, min: 50, max: 600_000, description: 'with --watch: wait this long after the last change before syncing' },
     image: { type: 'boolean', default: true, description: 'rebuild/push the demo image when its sources changed (--no-image to skip)' },
   },
   examples: ['npx zx scripts/sync.mts', 'npx zx scripts/sync.mts --watch', 'npx zx scripts/sync.mts --no-image --json'],
@@ -118,7 +118,7 @@ FLUX_MODE=git: commit and push first; sync reconciles the GitRepository. FLUX_MO
       report(ctx, r)
       return EXIT.ok
     }
-    const debounce = Math.max(50, Number(ctx.flags.debounce) || 750)
+    const debounce = Number(ctx.flags.debounce)
     let timer: NodeJS.Timeout | undefined
     let running = false
     let again = false
