@@ -114,7 +114,7 @@ test('script args are found whether run through zx or node', () => {
 test('every script answers --help with usage, exit 0, and touches nothing', async () => {
   const scripts = fs.readdirSync(path.join(REPO, 'scripts')).filter((f) => f.endsWith('.mts'))
   assert.ok(scripts.includes('up.mts') && scripts.includes('doctor.mts'))
-  const env = { ...process.env, PATH: `/nonexistent-bin:${path.dirname(process.execPath)}`, PLATFORM_ENV_FILE: '/nonexistent/.env' }
+  const env = { ...process.env, PATH: `/nonexistent-bin:${path.dirname(process.execPath)}`, PLATFORM_ENV_FILE: '/dev/null' }
   for (const s of scripts) {
     const r = await runScript(s.replace(/\.mts$/, ''), ['--help'], { env })
     assert.is(r.code, 0, `${s} --help: ${r.stderr}`)
@@ -125,7 +125,7 @@ test('every script answers --help with usage, exit 0, and touches nothing', asyn
 
 test('prompts never hang without a TTY: closed stdin and an open empty pipe both fail fast naming --yes', async () => {
   const probe = path.join(REPO, 'tests', 'fixtures', 'cli', 'prompt-probe.mts')
-  const env: NodeJS.ProcessEnv = { ...process.env, PLATFORM_ENV_FILE: '/nonexistent/.env' }
+  const env: NodeJS.ProcessEnv = { ...process.env, PLATFORM_ENV_FILE: '/dev/null' }
   delete env.CI
   for (const stdin of ['closed', 'open'] as const) {
     const r = await runNode([path.join(REPO, 'node_modules', 'zx', 'build', 'cli.js'), probe], { env, stdin, timeoutMs: 20_000 })

@@ -155,7 +155,7 @@ test('redaction covers registered secrets, secret flags and auth headers', () =>
 test('--verbose echoes commands and output with the token shown as ***', async () => {
   const probe = path.join(REPO, 'tests', 'fixtures', 'cli', 'run-probe.mts')
   const token = 'ghp_abcdefghijklmnop1234'
-  const env = { ...process.env, PLATFORM_ENV_FILE: '/nonexistent/.env', GITHUB_TOKEN: token, PROBE_SCRIPT: 'echo "using $TOKEN" >&2; echo "$1"' }
+  const env = { ...process.env, PLATFORM_ENV_FILE: '/dev/null', GITHUB_TOKEN: token, PROBE_SCRIPT: 'echo "using $TOKEN" >&2; echo "$1"' }
   const r = await runNode([path.join(REPO, 'node_modules', 'zx', 'build', 'cli.js'), probe, '--verbose', '--', token], { env })
   assert.is(r.code, 0, r.stderr)
   assert.match(r.stderr, '$ sh -c')
@@ -165,7 +165,7 @@ test('--verbose echoes commands and output with the token shown as ***', async (
 
 test('--dry-run on the real command line runs nothing mutating', async () => {
   const probe = path.join(REPO, 'tests', 'fixtures', 'cli', 'run-probe.mts')
-  const env = { ...process.env, PLATFORM_ENV_FILE: '/nonexistent/.env', PROBE_SCRIPT: 'exit 9' }
+  const env = { ...process.env, PLATFORM_ENV_FILE: '/dev/null', PROBE_SCRIPT: 'exit 9' }
   const r = await runNode([path.join(REPO, 'node_modules', 'zx', 'build', 'cli.js'), probe, '--dry-run', '--mutating'], { env })
   assert.is(r.code, 0, r.stderr)
   assert.match(r.stdout, 'exit=0 dry=true')

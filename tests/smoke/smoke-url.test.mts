@@ -8,7 +8,7 @@ import { runScript, type ProcResult } from '../helpers/proc.mts'
 import { removeDir, tempDir } from '../helpers/tmp.mts'
 import { freePort, parseJunit, startApp, startServer, type RunningApp } from './support.mts'
 
-const env = { ...process.env, PLATFORM_ENV_FILE: '/nonexistent/.env', NO_COLOR: '1' }
+const env = { ...process.env, PLATFORM_ENV_FILE: '/dev/null', NO_COLOR: '1' }
 const smoke = (args: string[]) => runScript('smoke', args, { env, timeoutMs: 90_000 })
 
 interface JsonReport { ok: boolean; summary: { total: number; passed: number; failed: number; skipped: number }; cases: { name: string; classname: string; status: string; message?: string; data?: Record<string, any> }[] }

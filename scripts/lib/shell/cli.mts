@@ -3,7 +3,7 @@
 
 import path from 'node:path'
 import { minimist } from 'zx'
-import { loadConfig, REPO_ROOT, type Config } from './config.mts'
+import { loadConfigReport, REPO_ROOT, type Config } from './config.mts'
 import { EXIT, formatFailure, InterruptedError, isStepError, StepError } from './errors.mts'
 import { redact } from './redact.mts'
 import { createRunner, type Runner } from './run.mts'
@@ -275,10 +275,11 @@ export async function runCommand<F extends FlagValues>(spec: CommandSpec<F>, opt
       process.stdout.write(renderHelp(spec))
       code = EXIT.ok
     } else {
-      const config = loadConfig({ env, root })
+      const out = createUi({ env })
+      ui = out
+      const { config } = loadConfigReport({ env, root, onWarning: (w) => out.warn(w) })
       const json = Boolean(flags.json)
       runner = createRunner({ dryRun: Boolean(flags['dry-run']), verbose: Boolean(flags.verbose), env })
-      ui = createUi({ env })
       const ctx: Context<F> = {
         flags: flags as F,
         args,

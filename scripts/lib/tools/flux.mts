@@ -1,7 +1,7 @@
 // flux CLI adapter. Only this file runs `flux`.
 
 import { EXIT, StepError } from '../shell/errors.mts'
-import { INSTALL_HINTS, type Runner } from '../shell/run.mts'
+import { INSTALL_HINTS, withMargin, type Runner } from '../shell/run.mts'
 
 /** `flux version --client` prints "flux: v2.7.2". */
 export async function fluxClientVersion(r: Runner, step = 'flux'): Promise<string | undefined> {
@@ -49,7 +49,7 @@ export async function fluxPushArtifact(r: Runner, url: string, dir: string, sour
 /** `flux reconcile <kind...> <name>`: ask a controller to reconcile now and wait for it. Mutating (annotates). */
 export async function fluxReconcile(r: Runner, context: string, what: string[], name: string, namespace: string, timeoutMs: number, opts: { withSource?: boolean } = {}, step = 'flux'): Promise<string> {
   const res = await r.run('flux', ['reconcile', ...what, name, '--namespace', namespace, '--context', context, `--timeout=${Math.ceil(timeoutMs / 1000)}s`, ...(opts.withSource ? ['--with-source'] : [])], {
-    step, mutating: true, timeoutMs: timeoutMs + 30_000,
+    step, mutating: true, timeoutMs: withMargin(timeoutMs),
     hint: `see \`flux get all -A --context ${context}\``,
   })
   return `${res.stdout}${res.stderr}`
@@ -87,7 +87,7 @@ export function fluxBootstrapGitArgs(context: string, o: FluxBootstrapGit): stri
 /** `flux bootstrap git`: commit the Flux manifests to the repository and sync the cluster from it. Mutating. */
 export async function fluxBootstrapGit(r: Runner, context: string, o: FluxBootstrapGit, step = 'flux'): Promise<string> {
   const res = await r.run('flux', fluxBootstrapGitArgs(context, o), {
-    step, mutating: true, timeoutMs: o.timeoutMs + 60_000,
+    step, mutating: true, timeoutMs: withMargin(o.timeoutMs),
     // flux reads GIT_PASSWORD when --password is not given (cmd/flux/bootstrap_git.go)
     env: o.password ? { GIT_PASSWORD: o.password } : {},
     hint: 'check FLUX_GIT_URL/FLUX_GIT_BRANCH and that the token (GITHUB_TOKEN or GIT_PASSWORD) may push to the repository',
@@ -99,5 +99,5 @@ export async function fluxBootstrapGit(r: Runner, context: string, o: FluxBootst
 
 /** `flux uninstall --silent`: controllers, CRDs and the flux-system namespace (never prompts). Mutating. */
 export async function fluxUninstall(r: Runner, context: string, timeoutMs: number, step = 'flux'): Promise<void> {
-  await r.run('flux', ['uninstall', '--silent', '--context', context, `--timeout=${Math.max(1, Math.ceil(timeoutMs / 1000))}s`], { step, mutating: true, timeoutMs: timeoutMs + 30_000 })
+  await r.run('flux', ['uninstall', '--silent', '--context', context, `--timeout=${Math.max(1, Math.ceil(timeoutMs / 1000))}s`], { step, mutating: true, timeoutMs: withMargin(timeoutMs) })
 }

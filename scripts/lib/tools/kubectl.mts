@@ -5,7 +5,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { EXIT, StepError } from '../shell/errors.mts'
-import { lastLine, type Runner, type RunResult, type Started } from '../shell/run.mts'
+import { lastLine, withMargin, type Runner, type RunResult, type Started } from '../shell/run.mts'
 import { originWrapper } from '../validate/origin.mts'
 
 export async function kubectlClientVersion(r: Runner, step = 'kubectl'): Promise<string | undefined> {
@@ -160,13 +160,13 @@ export async function kubectlDelete(r: Runner, context: string, kind: string, na
 
 /** `kubectl rollout status deployment/<name>`: waits until the rollout is complete or the timeout passes. Read-only. */
 export async function kubectlRolloutStatus(r: Runner, context: string, namespace: string, deployment: string, timeoutMs: number, step = 'kubectl'): Promise<{ ok: boolean; message: string }> {
-  const res = await r.run('kubectl', ['--context', context, 'rollout', 'status', `deployment/${deployment}`, '-n', namespace, `--timeout=${Math.ceil(timeoutMs / 1000)}s`], { step, nothrow: true, timeoutMs: timeoutMs + 15_000 })
+  const res = await r.run('kubectl', ['--context', context, 'rollout', 'status', `deployment/${deployment}`, '-n', namespace, `--timeout=${Math.ceil(timeoutMs / 1000)}s`], { step, nothrow: true, timeoutMs: withMargin(timeoutMs) })
   return { ok: res.ok, message: lastLine(res.ok ? res.stdout : res.stderr) }
 }
 
 /** `kubectl wait <what> --for=<cond>`. Read-only. */
 export async function kubectlWait(r: Runner, context: string, args: string[], condition: string, timeoutMs: number, step = 'kubectl'): Promise<{ ok: boolean; message: string }> {
-  const res = await r.run('kubectl', ['--context', context, 'wait', ...args, `--for=${condition}`, `--timeout=${Math.ceil(timeoutMs / 1000)}s`], { step, nothrow: true, timeoutMs: timeoutMs + 15_000 })
+  const res = await r.run('kubectl', ['--context', context, 'wait', ...args, `--for=${condition}`, `--timeout=${Math.ceil(timeoutMs / 1000)}s`], { step, nothrow: true, timeoutMs: withMargin(timeoutMs) })
   return { ok: res.ok, message: lastLine(res.ok ? res.stdout : res.stderr) }
 }
 
@@ -221,7 +221,7 @@ export async function namespaceNames(r: Runner, context: string, step = 'kubectl
 
 /** Delete a namespace and wait until it is gone (everything in it goes too). Mutating. */
 export async function deleteNamespace(r: Runner, context: string, name: string, timeoutMs: number, step = 'kubectl'): Promise<'removed' | 'absent'> {
-  const res = await r.run('kubectl', ['--context', context, 'delete', 'namespace', name, '--ignore-not-found', '--wait=true', `--timeout=${secs(timeoutMs)}`], { step, mutating: true, timeoutMs: timeoutMs + 30_000 })
+  const res = await r.run('kubectl', ['--context', context, 'delete', 'namespace', name, '--ignore-not-found', '--wait=true', `--timeout=${secs(timeoutMs)}`], { step, mutating: true, timeoutMs: withMargin(timeoutMs) })
   return res.dryRun || res.stdout.trim() ? 'removed' : 'absent'
 }
 
@@ -230,7 +230,7 @@ export async function deleteNamespace(r: Runner, context: string, name: string, 
  * what each applied, so the workloads go with them instead of being orphaned by `flux uninstall`. Mutating.
  */
 export async function deleteFluxKustomizations(r: Runner, context: string, timeoutMs: number, step = 'flux'): Promise<'removed' | 'absent'> {
-  const res = await r.run('kubectl', ['--context', context, '-n', 'flux-system', 'delete', 'kustomizations.kustomize.toolkit.fluxcd.io', '--all', '--ignore-not-found', '--wait=true', `--timeout=${secs(timeoutMs)}`], { step, mutating: true, timeoutMs: timeoutMs + 30_000 })
+  const res = await r.run('kubectl', ['--context', context, '-n', 'flux-system', 'delete', 'kustomizations.kustomize.toolkit.fluxcd.io', '--all', '--ignore-not-found', '--wait=true', `--timeout=${secs(timeoutMs)}`], { step, mutating: true, timeoutMs: withMargin(timeoutMs) })
   return res.dryRun || res.stdout.trim() ? 'removed' : 'absent'
 }
 

@@ -84,8 +84,8 @@ async function installReleases(ctx: UpContext, addons: Addon[], update: (s: stri
         chart: chartArgs(a),
         valuesFiles: a.valuesFiles,
         ...(a.values ? { valuesYaml: JSON.stringify(a.values) } : {}),
-        // the release's own spec.timeout is the repo's word on how long a first install takes (kube-prometheus-stack: 10m)
-        timeoutMs: Math.max(ctx.config.helmTimeoutMs, a.timeoutMs),
+        // HELM_TIMEOUT is the limit (its default covers the longest spec.timeout in infrastructure/)
+        timeoutMs: ctx.config.helmTimeoutMs,
         rollbackFlag,
         skipCrds: !a.crds,
       }, `addons/${a.name}`)

@@ -11,6 +11,7 @@ import { ingressPortDrift, planPorts } from '../../cluster/port-plan.mts'
 import { probePort } from '../../shell/ports.mts'
 import { canPrompt, confirm } from '../../shell/prompt.mts'
 import { redact } from '../../shell/redact.mts'
+import { timedOutAfter, withMargin } from '../../shell/run.mts'
 import { writeFileAtomic } from '../../shell/state.mts'
 import { kindClusters, kindCreateCluster, kindDeleteCluster, kindExportKubeconfig, kindNodes } from '../../tools/kind.mts'
 import { contextReachable, kubeContexts } from '../../tools/kubectl.mts'
@@ -47,14 +48,14 @@ async function create(ctx: UpContext, eff: EffectiveKindConfig): Promise<void> {
   const network = kindNetwork()
   const networkExisted = (await inspectNetwork(ctx.runner, network, 'cluster')).exists
   ctx.ui.info(`creating kind cluster "${c.clusterName}" (1 control-plane + ${c.workers} workers, ${c.nodeImage.split('@')[0]}); this takes a few minutes on the first run`)
-  const res = await kindCreateCluster(ctx.runner, { name: c.clusterName, configFile: file, waitMs: c.clusterTimeoutMs, timeoutMs: c.clusterTimeoutMs * 2 + 600_000 }, 'cluster')
+  const res = await kindCreateCluster(ctx.runner, { name: c.clusterName, configFile: file, waitMs: c.clusterTimeoutMs, timeoutMs: withMargin(c.clusterTimeoutMs) }, 'cluster')
   if (res.ok) {
     const createdByUs = !networkExisted || (ctx.state.network?.name === network && ctx.state.network.createdByUs)
     ctx.state.network = { name: network, createdByUs }
     ctx.saveState()
     return
   }
-  const timedOut = (res as { timedOut?: boolean }).timedOut === true
+  const timedOut = res.timedOut === true
   // kind removes the nodes of a failed create itself (unless --retain); make sure, so no half cluster remains.
   let cleaned = ''
   try {
@@ -65,9 +66,11 @@ async function create(ctx: UpContext, eff: EffectiveKindConfig): Promise<void> {
   } catch { /* the original failure matters more */ }
   throw new StepError({
     step: 'cluster',
-    message: `kind create cluster failed${timedOut ? ' (timed out)' : ''}: ${redact(kindFailureLine(`${res.stdout}\n${res.stderr}`))}${cleaned}`,
+    message: timedOut
+      ? `kind create cluster ${timedOutAfter(withMargin(c.clusterTimeoutMs))} (CLUSTER_TIMEOUT ${c.clusterTimeoutMs / 1000}s plus margin)${cleaned}`
+      : `kind create cluster failed: ${redact(kindFailureLine(`${res.stdout}\n${res.stderr}`))}${cleaned}`,
     command: `kind create cluster --name ${c.clusterName} --config ${file}`,
-    hint: `re-run with --verbose for kind's output; to debug, keep the nodes: kind create cluster --retain --name ${c.clusterName} --config ${file}, then kind export logs --name ${c.clusterName} (and kind delete cluster --name ${c.clusterName} afterwards)`,
+    hint: `${timedOut ? 'raise CLUSTER_TIMEOUT if the node image is still being pulled; otherwise ' : ''}re-run with --verbose for kind's output; to debug, keep the nodes: kind create cluster --retain --name ${c.clusterName} --config ${file}, then kind export logs --name ${c.clusterName} (and kind delete cluster --name ${c.clusterName} afterwards)`,
     exitCode: timedOut ? EXIT.timeout : EXIT.commandFailed,
     details: redact(`${res.stdout}\n${res.stderr}`.trim()),
   })
