@@ -137,6 +137,26 @@ test('the grafana password is generated once (0600 file), never printed, and the
   }
 })
 
+test('a GRAFANA_ADMIN_PASSWORD you set is never written to disk; an earlier generated one is removed once replaced', async () => {
+  const mine = 'my-own-grafana-password-42'
+  const f = clusterWorld({ GRAFANA_ADMIN_PASSWORD: mine })
+  try {
+    const file = path.join(f.env.STATE_DIR!, 'grafana-admin-password')
+    fs.mkdirSync(f.env.STATE_DIR!, { recursive: true })
+    fs.writeFileSync(file, 'generated-by-an-earlier-up\n', { mode: 0o600 })
+    const r = await runScript('up', ['--only', 'addons', '--json'], { env: f.env })
+    assert.is(r.code, 0, r.stderr)
+    assert.not.ok(fs.existsSync(file), 'the stale generated password is gone')
+    const onDisk = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => e.isDirectory() ? onDisk(path.join(dir, e.name)) : [fs.readFileSync(path.join(dir, e.name), 'utf8')])
+    assert.not.ok(onDisk(f.env.STATE_DIR!).some((t) => t.includes(mine) || t.includes(Buffer.from(mine).toString('base64'))), 'the password is in no file of the state dir')
+    const secret = f.state().kube.objects['kind-platform'].find((o: any) => o.kind === 'Secret' && o.metadata.name === 'grafana-admin')
+    assert.is(Buffer.from(secret.data['admin-password'], 'base64').toString(), mine)
+    assert.equal(JSON.parse(r.stdout).endpoints.credentials, { user: 'admin', passwordFrom: 'GRAFANA_ADMIN_PASSWORD' })
+  } finally {
+    f.cleanup()
+  }
+})
+
 test('existing cluster: up records exactly what it created there (helm releases, namespaces) for down', async () => {
   const f = clusterWorld({ PLATFORM_PROVIDER: 'existing', KUBE_CONTEXT: 'kind-platform', FLUX_MODE: 'none', ENVIRONMENTS: 'dev' })
   try {

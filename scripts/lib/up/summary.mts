@@ -8,14 +8,14 @@ export interface Endpoints {
   apps: Partial<Record<Environment, string>>
   grafana?: string
   prometheus?: string
-  /** where the Grafana credentials are: a file path and the user, never the password */
-  credentials: { user: string; passwordFile: string }
+  /** where the Grafana credentials are: the user and a file path (generated) or the setting (yours), never the password */
+  credentials: { user: string; passwordFile?: string; passwordFrom?: string }
   /** for clusters without the kind port mapping */
   note?: string
 }
 
 export function endpoints(config: Config, httpPort: number, stateDir: string): Endpoints {
-  const credentials = { user: GRAFANA_USER, passwordFile: grafanaPasswordFile(stateDir) }
+  const credentials = config.grafanaAdminPassword ? { user: GRAFANA_USER, passwordFrom: 'GRAFANA_ADMIN_PASSWORD' } : { user: GRAFANA_USER, passwordFile: grafanaPasswordFile(stateDir) }
   if (config.provider === 'existing') {
     return {
       apps: {},
@@ -35,7 +35,9 @@ export function endpoints(config: Config, httpPort: number, stateDir: string): E
 export function summaryLines(ep: Endpoints, root: string): string[] {
   const lines: string[] = []
   for (const [env, url] of Object.entries(ep.apps)) lines.push(`  app ${env.padEnd(10)} ${url}`)
-  if (ep.grafana) lines.push(`  grafana        ${ep.grafana}  (user ${ep.credentials.user}, password in ${path.relative(root, ep.credentials.passwordFile) || ep.credentials.passwordFile})`)
+  const file = ep.credentials.passwordFile
+  const where = file ? `in ${path.relative(root, file) || file}` : `your ${ep.credentials.passwordFrom}`
+  if (ep.grafana) lines.push(`  grafana        ${ep.grafana}  (user ${ep.credentials.user}, password ${where})`)
   if (ep.prometheus) lines.push(`  prometheus     ${ep.prometheus}`)
   if (ep.note) lines.push(`  ${ep.note}`)
   return lines

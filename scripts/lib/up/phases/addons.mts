@@ -45,15 +45,19 @@ async function ensureNamespaces(ctx: UpContext): Promise<string | undefined> {
 
 async function ensureGrafanaSecret(ctx: UpContext): Promise<string | undefined> {
   const resolved = resolveGrafanaPassword(ctx.config.grafanaAdminPassword, ctx.stateDir)
+  const userGiven = resolved.source === 'GRAFANA_ADMIN_PASSWORD'
   if (resolved.write && !ctx.dryRun) storePassword(resolved)
-  ctx.facts.grafana = { user: GRAFANA_USER, passwordFile: resolved.file }
-  if (ctx.state.grafana?.secretFile !== resolved.file) {
+  ctx.facts.grafana = userGiven ? { user: GRAFANA_USER, passwordFrom: 'GRAFANA_ADMIN_PASSWORD' } : { user: GRAFANA_USER, passwordFile: resolved.file }
+  if (!userGiven && ctx.state.grafana?.secretFile !== resolved.file) {
     ctx.state.grafana = { secretFile: resolved.file }
     ctx.saveState()
   }
+  // once the Secret holds the user's password, a stored one would only mislead (forward points at it)
+  const dropStored = () => { if (resolved.removeStored && !ctx.dryRun) fs.rmSync(resolved.file, { force: true }) }
   const live = await kubectlGetJson<{ data?: Record<string, string> }>(ctx.runner, kubeContext(ctx), ['secret', GRAFANA_SECRET.name, '-n', GRAFANA_SECRET.namespace, '--ignore-not-found'], 'addons/grafana-secret')
-  if (live.ok && secretMatches(live.data, resolved.password)) return undefined
+  if (live.ok && secretMatches(live.data, resolved.password)) { dropStored(); return undefined }
   await kubectlApplyServerSide(ctx.runner, kubeContext(ctx), grafanaSecretManifest(resolved.password), { fieldManager: FIELD_MANAGER, forceConflicts: true }, 'addons/grafana-secret')
+  dropStored()
   ctx.facts.changed.push('grafana admin secret')
   return `Secret ${GRAFANA_SECRET.namespace}/${GRAFANA_SECRET.name} ${live.data?.data ? 'updated' : 'created'} (password: ${resolved.source})`
 }
