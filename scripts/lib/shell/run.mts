@@ -111,6 +111,22 @@ export function withMargin(ms: number): number {
 /** "timed out after 90s" / "after 1.5s": the limit as a person reads it. */
 export const timedOutAfter = (ms: number): string => `timed out after ${ms >= 10_000 || ms % 1000 === 0 ? Math.round(ms / 1000) : (ms / 1000).toFixed(1)}s`
 
+/** What a `<tool> version` call saw: the version, or why there is none. A hang is not a missing tool. */
+export interface VersionProbe {
+  version?: string
+  /** missing: not on PATH; hung: no answer within the limit; failed: answered with an error or no version */
+  problem?: 'missing' | 'hung' | 'failed'
+  /** one line for a person, e.g. "did not answer within 10s" */
+  detail?: string
+}
+
+export function versionProbe(res: RunResult, version: string | undefined, timeoutMs: number): VersionProbe {
+  if (version && res.ok) return { version }
+  if (res.timedOut) return { problem: 'hung', detail: `did not answer within ${Math.round(timeoutMs / 1000)}s` }
+  if (res.exitCode === 127 && /command not found|No such file|not found/.test(res.stderr)) return { problem: 'missing', detail: 'not found on PATH' }
+  return { problem: 'failed', detail: res.ok ? 'printed no version' : `failed: ${lastLine(res.stderr) || `exit ${res.exitCode}`}` }
+}
+
 /** Kill a child's whole process group (it was spawned detached); a group already gone is fine. */
 function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
   if (!pid) return

@@ -1,13 +1,12 @@
 // flux CLI adapter. Only this file runs `flux`.
 
 import { EXIT, StepError } from '../shell/errors.mts'
-import { INSTALL_HINTS, withMargin, type Runner } from '../shell/run.mts'
+import { INSTALL_HINTS, versionProbe, withMargin, type Runner, type VersionProbe } from '../shell/run.mts'
 
-/** `flux version --client` prints "flux: v2.7.2". */
-export async function fluxClientVersion(r: Runner, step = 'flux'): Promise<string | undefined> {
+/** `flux version --client` prints "flux: v2.7.2"; otherwise why not (missing, hung, failed). */
+export async function fluxClientVersion(r: Runner, step = 'flux'): Promise<VersionProbe> {
   const res = await r.run('flux', ['version', '--client'], { step, nothrow: true, timeoutMs: 10_000 })
-  if (!res.ok) return undefined
-  return /v\d+\.\d+\.\d+\S*/.exec(res.stdout)?.[0]
+  return versionProbe(res, /v\d+\.\d+\.\d+\S*/.exec(res.stdout)?.[0], 10_000)
 }
 
 // ---- up/flux: install, OCI artifact, reconcile, bootstrap ----

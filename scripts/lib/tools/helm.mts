@@ -1,13 +1,12 @@
 // helm CLI adapter. Only this file runs `helm`.
 
 import { EXIT, StepError } from '../shell/errors.mts'
-import { lastLine, withMargin, type Runner } from '../shell/run.mts'
+import { lastLine, versionProbe, withMargin, type Runner, type VersionProbe } from '../shell/run.mts'
 
-/** `helm version --short` prints e.g. "v3.19.0+g3d8990f". */
-export async function helmVersion(r: Runner, step = 'helm'): Promise<string | undefined> {
+/** `helm version --short` prints e.g. "v3.19.0+g3d8990f"; otherwise why not (missing, hung, failed). */
+export async function helmVersion(r: Runner, step = 'helm'): Promise<VersionProbe> {
   const res = await r.run('helm', ['version', '--short'], { step, nothrow: true, timeoutMs: 10_000 })
-  if (!res.ok) return undefined
-  return /v\d+\.\d+\.\d+/.exec(res.stdout)?.[0]
+  return versionProbe(res, /v\d+\.\d+\.\d+/.exec(res.stdout)?.[0], 10_000)
 }
 
 // ---- up/addons: releases installed by the scripts (helm upgrade --install) ----

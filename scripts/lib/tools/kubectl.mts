@@ -5,17 +5,15 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { EXIT, StepError } from '../shell/errors.mts'
-import { lastLine, withMargin, type Runner, type RunResult, type Started } from '../shell/run.mts'
+import { lastLine, versionProbe, withMargin, type Runner, type RunResult, type Started, type VersionProbe } from '../shell/run.mts'
 import { originWrapper } from '../validate/origin.mts'
 
-export async function kubectlClientVersion(r: Runner, step = 'kubectl'): Promise<string | undefined> {
+/** `kubectl version --client -o json`: the client's gitVersion; otherwise why not (missing, hung, failed). */
+export async function kubectlClientVersion(r: Runner, step = 'kubectl'): Promise<VersionProbe> {
   const res = await r.run('kubectl', ['version', '--client', '-o', 'json'], { step, nothrow: true, timeoutMs: 10_000 })
-  if (!res.ok) return undefined
-  try {
-    return (JSON.parse(res.stdout) as { clientVersion?: { gitVersion?: string } }).clientVersion?.gitVersion
-  } catch {
-    return undefined
-  }
+  let version: string | undefined
+  try { version = (JSON.parse(res.stdout) as { clientVersion?: { gitVersion?: string } }).clientVersion?.gitVersion } catch { /* no JSON: no version */ }
+  return versionProbe(res, version, 10_000)
 }
 
 /** `kubectl kustomize` with the options Flux's kustomize-controller uses. Read-only: runs under --dry-run. */
