@@ -28,8 +28,8 @@ test('first run installs, pushes and applies in a valid order; a second run make
     assert.ok(nsApply < secret && secret < helm, 'namespaces, then the grafana secret, then helm')
     assert.ok(helm < fluxApply, 'metrics-server before Flux')
     assert.ok(fluxApply < push && push < boot && boot < reconcile && reconcile < wait, 'install -> push -> bootstrap -> reconcile -> wait')
-    // the helm call is the real CLI's: pinned chart, values file from the repo, --wait --timeout, rollback flag
-    assert.match(line(calls[helm]!), /--version 3\.13\.0 .*--values \S+infrastructure\/controllers\/metrics-server\/values\.yaml --wait --timeout 300s --atomic/)
+    // the helm call is the real CLI's: pinned chart, values file from the repo, --wait --timeout HELM_TIMEOUT (10m), rollback flag
+    assert.match(line(calls[helm]!), /--version 3\.13\.0 .*--values \S+infrastructure\/controllers\/metrics-server\/values\.yaml --wait --timeout 600s --atomic/)
     const report = JSON.parse(r1.stdout)
     assert.equal(report.phases.map((p: any) => p.id), PHASES.map((p) => p.id), 'every phase is in the report')
     for (const p of report.phases) assert.type(p.ms, 'number')
