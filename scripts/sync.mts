@@ -6,10 +6,11 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { printJson, runCommand } from './lib/shell/cli.mts'
 import { writeDiagnostics } from './lib/diagnostics/bundle.mts'
-import { EXIT, formatFailure, isStepError } from './lib/shell/errors.mts'
+import { EXIT, formatFailure, isStepError, StepError } from './lib/shell/errors.mts'
 import type { FileChanges } from './lib/flux/artifact.mts'
 import { readState, writeState } from './lib/shell/state.mts'
-import { formatMs } from './lib/shell/ui.mts'
+import { formatMs, type StepHandle } from './lib/shell/ui.mts'
+import { did } from './lib/up/wording.mts'
 import { kubeContext } from './lib/up/context.mts'
 import { buildAndPushImage } from './lib/up/phases/image.mts'
 import { applyBootstrap, assertFluxModeSupported, ensureFluxInstalled, runFlux, syncArtifact } from './lib/up/phases/flux.mts'
@@ -39,30 +40,30 @@ async function syncOnce(ctx: UpContext & { flags: SyncFlags }): Promise<SyncResu
   const notes: string[] = []
   try {
     if (ctx.flags.image && ctx.config.provider === 'kind') {
-      const r = await ctx.ui.step('demo image', async (s) => buildAndPushImage(ctx, (t) => s.update(t)))
+      const r = await ctx.ui.step('demo image', async (s) => buildAndPushImage(ctx, progress(ctx, s)))
       notes.push(r.note)
     }
     if (ctx.config.fluxMode === 'oci') {
       await ctx.ui.step('GitOps artifact', async (s) => {
-        await ensureFluxInstalled(ctx, (t) => s.update(t))
-        const art = await syncArtifact(ctx, (t) => s.update(t))
+        await ensureFluxInstalled(ctx, progress(ctx, s))
+        const art = await syncArtifact(ctx, progress(ctx, s))
         const lines = changeLines(art.changes)
         if (art.pushed) {
           s.note(`flux diff artifact: ${art.diff.message || 'changed'}`)
           for (const l of lines.length ? lines : ['  (first push from this checkout: no earlier file list to compare)']) s.note(l)
-          notes.push(`pushed ${art.revision}`)
+          notes.push(did(ctx, `pushed ${art.revision}`, `would push ${art.revision}`))
         } else notes.push('manifests unchanged')
-        const boot = await applyBootstrap(ctx, (t) => s.update(t))
-        if (boot.applied) notes.push('bootstrap re-applied')
+        const boot = await applyBootstrap(ctx, progress(ctx, s))
+        if (boot.applied) notes.push(did(ctx, 'bootstrap re-applied', 'would re-apply the bootstrap'))
         if (art.pushed || boot.applied) {
-          s.update('reconciling')
+          progress(ctx, s)('reconciling')
           await fluxReconcile(ctx.runner, kubeContext(ctx), ['source', 'oci'], OCI_SOURCE, FLUX_NS, ctx.config.reconcileTimeoutMs, {}, 'sync')
         }
         ctx.facts.flux = { mode: 'oci', roots: boot.roots.map((n) => `Kustomization/${FLUX_NS}/${n}`), pushed: art.pushed, revision: art.revision }
       })
     } else {
       await ctx.ui.step(ctx.config.fluxMode === 'git' ? 'Flux (git: commit and push your changes first)' : 'manifests (no Flux)', async (s) => {
-        notes.push(await runFlux(ctx, (t) => s.update(t)))
+        notes.push(await runFlux(ctx, progress(ctx, s)))
         if (ctx.config.fluxMode === 'git' && !ctx.dryRun) {
           await fluxReconcile(ctx.runner, kubeContext(ctx), ['source', 'git'], 'flux-system', FLUX_NS, ctx.config.reconcileTimeoutMs, {}, 'sync')
         }
@@ -87,9 +88,17 @@ async function syncOnce(ctx: UpContext & { flags: SyncFlags }): Promise<SyncResu
   }
 }
 
+/** Progress text for a step; under --dry-run it is planning, not doing. */
+const progress = (ctx: UpContext, s: StepHandle) => (text: string) => s.update(ctx.dryRun ? `[dry-run] ${text}` : text)
+
 function report(ctx: UpContext, r: SyncResult): void {
-  if (ctx.json) printJson({ command: 'sync', ...r })
-  else process.stderr.write(`${r.ok ? '✔' : '✖'} sync ${formatMs(r.ms)}: ${r.changed.length ? `changed ${r.changed.join(', ')}` : 'nothing changed'}${r.notes.length ? ` (${r.notes.join('; ')})` : ''}\n`)
+  if (ctx.json) printJson({ command: 'sync', ...r, ...(ctx.dryRun ? { dryRun: true, changed: [], wouldChange: r.changed } : {}) })
+  else {
+    const what = ctx.dryRun
+      ? `dry run: nothing was changed${r.changed.length ? ` (a real run would change: ${r.changed.join(', ')})` : ', and a real run would change nothing'}`
+      : r.changed.length ? `changed ${r.changed.join(', ')}` : 'nothing changed'
+    process.stderr.write(`${r.ok ? '✔' : '✖'} sync ${formatMs(r.ms)}: ${what}${r.notes.length ? ` (${r.notes.join('; ')})` : ''}\n`)
+  }
 }
 
 await runCommand<SyncFlags>({
@@ -110,8 +119,15 @@ FLUX_MODE=git: commit and push first; sync reconciles the GitRepository. FLUX_MO
     const ctx = base as unknown as UpContext & { flags: SyncFlags }
     ctx.saveState = () => { if (!ctx.dryRun) writeState(ctx.stateDir, ctx.state) }
     assertFluxModeSupported(ctx)
-    if (!fs.existsSync(ctx.stateDir) || !readState(ctx.stateDir).lastRun) {
-      ctx.ui.warn('no earlier `up` recorded in the state directory; sync assumes the platform exists (run up first if it does not)')
+    // sync moves changes onto a platform; it never builds one (that is up: cluster, registry, Flux install)
+    const known = readState(ctx.stateDir)
+    if (!known.cluster && !(known.lastRun?.command === 'up' && known.lastRun.ok)) {
+      throw new StepError({
+        step: 'sync',
+        message: `no platform to sync to: up has not built one here (no cluster and no successful up recorded in ${path.relative(ctx.root, ctx.stateDir) || ctx.stateDir}/state.json)`,
+        hint: 'run npx zx scripts/up.mts first; sync then pushes your later changes',
+        exitCode: EXIT.precondition,
+      })
     }
     if (!ctx.flags.watch) {
       const r = await syncOnce(ctx)

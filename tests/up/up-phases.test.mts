@@ -86,6 +86,14 @@ test('--dry-run prints the plan and runs no mutating command', async () => {
     assert.ok(report.plannedCommands.some((c: string) => c.startsWith('helm upgrade --install metrics-server')))
     assert.ok(report.plannedCommands.some((c: string) => c.startsWith('flux push artifact')))
     assert.not.ok(fs.existsSync(path.join(f.env.STATE_DIR!, 'grafana-admin-password')), 'dry-run writes no password file')
+    // nothing changed, and nothing claims it did
+    assert.equal(report.changed, [])
+    assert.ok(report.wouldChange.includes('gitops artifact'), JSON.stringify(report.wouldChange))
+    assert.not.match(r.stderr, /pushed \S+@sha1|bootstrap applied|namespaces applied|Secret monitoring\/grafana-admin created|metrics-server: installing/)
+    assert.match(r.stderr, /would push \S+@sha1/)
+    assert.match(r.stderr, 'metrics-server: would install')
+    assert.not.match(r.stderr, /^\d\d:\d\d:\d\d .*: *$/m, 'an empty progress note')
+    assert.match(r.stderr.trim().split('\n').at(-1)!, 'dry run: nothing was changed')
   } finally {
     f.cleanup()
   }

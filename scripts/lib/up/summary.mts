@@ -42,3 +42,10 @@ export function summaryLines(ep: Endpoints, root: string): string[] {
   if (ep.note) lines.push(`  ${ep.note}`)
   return lines
 }
+
+/** The end of the last line: what changed, or (dry run) that nothing did and what a real run would change. */
+export function closing(dryRun: boolean, failed: boolean, changed: string[]): string {
+  if (dryRun) return `; dry run: nothing was changed${changed.length ? ` (a real run would change: ${changed.join(', ')})` : ', and a real run would change nothing'}`
+  if (failed) return ''
+  return changed.length ? `, changed: ${changed.join(', ')}` : ', nothing changed'
+}

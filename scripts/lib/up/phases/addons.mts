@@ -17,6 +17,7 @@ import { kubectlApplyServerSide, kubectlDiffServerSide, kubectlGetJson } from '.
 import { kubeContext } from '../context.mts'
 import { existingNamespaces, remember, rememberNewNamespaces } from '../installed.mts'
 import type { Phase, UpContext } from '../types.mts'
+import { did } from '../wording.mts'
 
 export const FIELD_MANAGER = 'platform-up'
 
@@ -38,7 +39,7 @@ async function ensureNamespaces(ctx: UpContext): Promise<string | undefined> {
     ctx.facts.changed.push('platform namespaces')
     const names = parseDocs(yaml).filter((o) => o.kind === 'Namespace').map((o) => String(o.metadata?.name))
     await rememberNewNamespaces(ctx, before, names, 'addons/namespaces')
-    return 'namespaces applied'
+    return did(ctx, 'namespaces applied', 'would apply the namespaces')
   }
   return undefined
 }
@@ -59,7 +60,7 @@ async function ensureGrafanaSecret(ctx: UpContext): Promise<string | undefined> 
   await kubectlApplyServerSide(ctx.runner, kubeContext(ctx), grafanaSecretManifest(resolved.password), { fieldManager: FIELD_MANAGER, forceConflicts: true }, 'addons/grafana-secret')
   dropStored()
   ctx.facts.changed.push('grafana admin secret')
-  return `Secret ${GRAFANA_SECRET.namespace}/${GRAFANA_SECRET.name} ${live.data?.data ? 'updated' : 'created'} (password: ${resolved.source})`
+  return `${live.data?.data ? did(ctx, 'updated', 'would update') : did(ctx, 'created', 'would create')} Secret ${GRAFANA_SECRET.namespace}/${GRAFANA_SECRET.name} (password: ${resolved.source})`
 }
 
 async function installReleases(ctx: UpContext, addons: Addon[], update: (s: string) => void): Promise<string[]> {
@@ -72,7 +73,7 @@ async function installReleases(ctx: UpContext, addons: Addon[], update: (s: stri
   const rollbackFlag = rollbackFlagFor((await helmVersion(ctx.runner, 'addons')).version)
   const notes: string[] = []
   const running = new Set<string>()
-  const show = () => update(running.size ? `helm: ${[...running].join(', ')}` : '')
+  const show = () => { if (running.size) update(`helm: ${[...running].join(', ')}`) }
   await inDependencyOrder(addons, async (a) => {
     const current = listed.releases.find((r) => r.name === a.name && r.namespace === a.namespace)
     const wanted = desiredValues(a)
@@ -99,7 +100,7 @@ async function installReleases(ctx: UpContext, addons: Addon[], update: (s: stri
     }
     ctx.facts.changed.push(`helm ${a.name}`)
     if (d.action === 'install') remember(ctx, { helmRelease: { name: a.name, namespace: a.namespace } })
-    notes.push(d.reason)
+    notes.push(did(ctx, d.reason, `${a.name}: would ${d.action} (${d.reason.slice(a.name.length + 2)})`))
   })
   return notes
 }

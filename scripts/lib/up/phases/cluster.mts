@@ -19,6 +19,7 @@ import { inspectNetwork } from '../../tools/docker.mts'
 import { kindNetwork } from './wiring.mts'
 import { observeClusterLayer, portPlanOf, portsOf } from '../../cluster/observe.mts'
 import type { Phase, UpContext } from '../types.mts'
+import { did } from '../wording.mts'
 
 export const effectiveConfigFile = (ctx: UpContext) => path.join(ctx.stateDir, 'kind-config.yaml')
 
@@ -124,7 +125,7 @@ async function kindCluster(ctx: UpContext) {
   if (!obs.clusterExists) {
     await create(ctx, eff)
     createdNow = true
-    note = `created ${name} (${c.workers} workers)`
+    note = did(ctx, `created ${name} (${c.workers} workers)`, `would create ${name} (${c.workers} workers)`)
   } else {
     const plan = portPlanOf(ctx)
     const diff = diffCluster(obs.nodes, {
@@ -146,7 +147,7 @@ async function kindCluster(ctx: UpContext) {
         eff = render(ctx)
         await create(ctx, eff)
         createdNow = true
-        note = `re-created ${name} (${diff.length} difference${diff.length === 1 ? '' : 's'})`
+        note = did(ctx, 're-created', 'would re-create') + ` ${name} (${diff.length} difference${diff.length === 1 ? '' : 's'})`
       } else {
         ctx.ui.warn(`keeping the existing cluster; to apply the differences: npx zx scripts/up.mts --recreate --yes`)
         note = `kept ${name} (differs: ${diff.length}; --recreate to apply)`

@@ -25,6 +25,7 @@ import { registerSecret } from '../../shell/redact.mts'
 import { writeFileAtomic } from '../../shell/state.mts'
 import { kubeContext, portsOf } from '../context.mts'
 import type { Phase, UpContext } from '../types.mts'
+import { did } from '../wording.mts'
 import { applyIfChanged, FIELD_MANAGER } from './addons.mts'
 import { remember, rememberAppNamespaces, snapshotNamespaces } from '../installed.mts'
 
@@ -98,8 +99,8 @@ export async function ensureFluxInstalled(ctx: UpContext, update: Update): Promi
   update(decision.reason)
   const manifests = tuneInstallManifests(await fluxInstallExport(ctx.runner, ctx.config.fluxVersion, [...FLUX_COMPONENTS], 'flux/install'))
   await kubectlApplyServerSide(ctx.runner, context, manifests, { fieldManager: FIELD_MANAGER, forceConflicts: true }, 'flux/install')
-  update('waiting for the Flux controllers')
   if (!ctx.dryRun) {
+    update('waiting for the Flux controllers')
     const w = await kubectlWait(ctx.runner, context, ['deployment', '-n', FLUX_NS, '-l', 'app.kubernetes.io/part-of=flux'], 'condition=Available', ctx.config.reconcileTimeoutMs, 'flux/install')
     if (!w.ok) {
       throw new StepError({ step: 'flux/install', message: `Flux controllers did not become Available: ${w.message}`, hint: `kubectl --context ${context} -n ${FLUX_NS} get pods; the diagnostics bundle has their logs`, exitCode: EXIT.timeout })
@@ -107,7 +108,7 @@ export async function ensureFluxInstalled(ctx: UpContext, update: Update): Promi
   }
   ctx.facts.changed.push(`flux ${ctx.config.fluxVersion}`)
   if (decision.action === 'install') remember(ctx, { flux: true })
-  return decision.reason
+  return did(ctx, decision.reason, `would ${decision.action} Flux (${decision.reason})`)
 }
 
 // ---------- OCI artifact ----------
@@ -175,10 +176,10 @@ async function runOci(ctx: UpContext, update: Update): Promise<string> {
   const installed = await ensureFluxInstalled(ctx, update)
   if (installed) notes.push(installed)
   const art = await syncArtifact(ctx, update)
-  notes.push(art.pushed ? `pushed ${art.revision}` : 'artifact unchanged')
+  notes.push(art.pushed ? did(ctx, `pushed ${art.revision}`, `would push ${art.revision}`) : 'artifact unchanged')
   const boot = await applyBootstrap(ctx, update)
-  if (boot.applied) notes.push('bootstrap applied')
-  if (boot.removed.length) notes.push(`removed ${boot.removed.join(', ')}`)
+  if (boot.applied) notes.push(did(ctx, 'bootstrap applied', 'would apply the bootstrap'))
+  if (boot.removed.length) notes.push(`${did(ctx, 'removed', 'would remove')} ${boot.removed.join(', ')}`)
   if (installed || art.pushed || boot.applied) {
     update('asking source-controller to fetch the artifact now')
     await fluxReconcile(ctx.runner, kubeContext(ctx), ['source', 'oci'], OCI_SOURCE, FLUX_NS, ctx.config.reconcileTimeoutMs, {}, 'flux/reconcile')
@@ -214,7 +215,7 @@ async function runGit(ctx: UpContext, update: Update): Promise<string> {
     }, 'flux/git')
     ctx.facts.changed.push('flux bootstrap git')
     if (!current.version) remember(ctx, { flux: true })
-    notes.push(`bootstrapped from ${git.url}`)
+    notes.push(`${did(ctx, 'bootstrapped', 'would bootstrap')} from ${git.url}`)
   }
   const image = demoImage(ctx)
   if (image) {
@@ -228,7 +229,7 @@ async function runGit(ctx: UpContext, update: Update): Promise<string> {
       if (JSON.stringify(ks.spec?.images ?? []) === JSON.stringify([image])) continue
       await kubectlMergePatch(ctx.runner, context, 'kustomizations.kustomize.toolkit.fluxcd.io', appKustomization(env), FLUX_NS, { spec: { images: [image] } }, FIELD_MANAGER, 'flux/git')
       ctx.facts.changed.push(`image override ${env}`)
-      notes.push(`${appKustomization(env)} uses demo:${image.newTag}`)
+      notes.push(did(ctx, `${appKustomization(env)} uses demo:${image.newTag}`, `would point ${appKustomization(env)} at demo:${image.newTag}`))
     }
     if (missing.length) ctx.ui.warn(`Kustomizations ${missing.join(', ')} do not exist yet; re-run up to point them at demo:${image.newTag}`)
   }
@@ -262,13 +263,13 @@ async function runNone(ctx: UpContext, update: Update): Promise<string> {
   const notes: string[] = []
   update('infrastructure/configs')
   const configs = await kustomizeBuild(ctx.runner, path.join(ctx.root, 'infrastructure', 'configs'), 'flux/none')
-  if (await applyIfChanged(ctx, configs, 'flux/none')) { ctx.facts.changed.push('infrastructure configs'); notes.push('infrastructure/configs applied') }
+  if (await applyIfChanged(ctx, configs, 'flux/none')) { ctx.facts.changed.push('infrastructure configs'); notes.push(did(ctx, 'infrastructure/configs applied', 'would apply infrastructure/configs')) }
   const image = demoImage(ctx)
   for (const env of ctx.config.environments) {
     update(`apps/overlays/${env}`)
     let objs = parseDocs(await kustomizeBuild(ctx.runner, path.join(ctx.root, 'apps', 'overlays', env), 'flux/none'))
     if (image) objs = setDemoImage(objs, `${image.newName}:${image.newTag}`)
-    if (await applyIfChanged(ctx, stringifyDocs(objs), 'flux/none')) { ctx.facts.changed.push(`apps ${env}`); notes.push(`${env} applied`) }
+    if (await applyIfChanged(ctx, stringifyDocs(objs), 'flux/none')) { ctx.facts.changed.push(`apps ${env}`); notes.push(did(ctx, `${env} applied`, `would apply ${env}`)) }
   }
   ctx.facts.flux = { mode: 'none', roots: [], pushed: false }
   return notes.join('; ') || 'manifests unchanged'
