@@ -116,7 +116,7 @@ export function renderHelp(spec: CommandSpec<any>): string {
   lines.push('', 'Flags:', ...rows.map(([l, r]) => `  ${l.padEnd(width)}  ${r}`))
   if (spec.examples?.length) lines.push('', 'Examples:', ...spec.examples.map((e) => `  ${e}`))
   lines.push('', 'Configuration: environment > .env > defaults; see .env.example. Exit codes: 0 ok, 1 check failed, 2 usage/config,',
-    '3 missing tool, 4 precondition (busy port, confirmation needed), 5 command failed, 6 timeout, 130 interrupted.')
+    '3 missing tool, 4 precondition (busy port, confirmation needed), 5 command failed, 6 timeout, 70 bug, 130 interrupted.')
   return `${lines.join('\n')}\n`
 }
 
