@@ -45,7 +45,7 @@ test('flags: a flag that takes a value and gets none is a usage error, never an 
     assert.is(e.exitCode, 2, argv.join(' '))
     assert.match(e.message, / needs a value/, argv.join(' '))
   }
-  assert.match(bad(['--skip', '--dry-run']).message, '--skip needs a value: --skip <value> (got the flag --dry-run)')
+  assert.match(bad(['--skip', '--dry-run']).message, '--skip needs a value: --skip <value> (got the flag --dry-run; a value that starts with - is written --skip=--dry-run)')
   assert.match(bad(['--requests']).message, '--requests needs a value: --requests <n>')
 })
 

@@ -152,20 +152,21 @@ export function parseFlags(spec: CommandSpec<any>, argv: string[]): { flags: Fla
   for (let i = 0; i < argv.length; i++) {
     const tok = argv[i]!
     if (tok === '--') { tokens.push(...argv.slice(i)); break }
-    const m = /^--?([^=]+)(=(.*))?$/.exec(tok)
-    const name = m && !NEGATIVE_NUMBER.test(tok) ? alias[m[1]!] ?? m[1]! : undefined
-    if (!name || !flags[name] || flags[name]!.type === 'boolean' || (tok.startsWith('-') && !tok.startsWith('--') && m![1]!.length > 1 && !alias[m![1]!])) { tokens.push(tok); continue }
+    const m = NEGATIVE_NUMBER.test(tok) ? null : /^(--?)([^=]+)(=(.*))?$/.exec(tok)
+    // grouped short flags (-yv) and attached values (-c5) are minimist's to read
+    const short = m?.[1] === '-'
+    const name = !m ? undefined : short ? alias[m[2]!] : m[2]!
+    if (!name || !flags[name] || flags[name]!.type === 'boolean') { tokens.push(tok); continue }
     const shown = tok.split('=')[0]!
-    if (m![2] !== undefined) {
-      if (m![3] === '') throw usage(`${shown} needs a value: ${shown} ${placeholder(name)}`)
+    const needsValue = (got = '') => usage(`${shown} needs a value: ${shown} ${placeholder(name)}${got}`)
+    if (m![3] !== undefined) {
+      if (m![4] === '') throw needsValue()
       tokens.push(tok)
       continue
     }
     const next = argv[i + 1]
-    if (next === undefined || next === '--' || (next.startsWith('-') && next !== '-' && !NEGATIVE_NUMBER.test(next))) {
-      throw usage(`${shown} needs a value: ${shown} ${placeholder(name)}${next !== undefined && next !== '--' ? ` (got the flag ${next})` : ''}`)
-    }
-    if (next === '') throw usage(`${shown} needs a value: ${shown} ${placeholder(name)}`)
+    if (next === undefined || next === '' || next === '--') throw needsValue()
+    if (next.startsWith('-') && next !== '-' && !NEGATIVE_NUMBER.test(next)) throw needsValue(` (got the flag ${next}; a value that starts with - is written ${shown}=${next})`)
     tokens.push(`--${name}=${next}`)
     i++
   }
