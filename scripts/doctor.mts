@@ -24,9 +24,10 @@ await runCommand({
       process.stdout.write(`${renderTable(['check', 'status', 'detail', 'fix'], rows.map((r) => [r.check, mark[r.status], r.detail, r.status === 'ok' ? '' : r.fix ?? '']))}\n`)
     }
     if (failed) {
-      const missing = rows.filter((r) => r.required && r.status === 'fail').map((r) => r.check)
-      ctx.ui.error(`doctor: not ready: ${missing.join(', ')} — apply the fixes above, then re-run doctor`)
-      return EXIT.missingTool
+      const failedRows = rows.filter((r) => r.required && r.status === 'fail')
+      ctx.ui.error(`doctor: not ready: ${failedRows.map((r) => `${r.check}${r.hung ? ' (not answering)' : ''}`).join(', ')} — apply the fixes above, then re-run doctor`)
+      // only hung tools: a wait ran out (6), not a missing tool (3)
+      return failedRows.every((r) => r.hung) ? EXIT.timeout : EXIT.missingTool
     }
     ctx.ui.success('doctor: ready for up')
   },

@@ -19,7 +19,7 @@ interface ForwardFlags extends FlagValues {
   retries: number
 }
 
-const portFlag = (name: string) => ({ type: 'number' as const, value: '<port>', description: `fixed local port for ${name} (default: a free one)` })
+const portFlag = (name: string) => ({ type: 'number' as const, value: '<port>', integer: true, min: 1, max: 65535, description: `fixed local port for ${name} (default: a free one)` })
 
 await runCommand<ForwardFlags>({
   name: 'forward',
@@ -38,9 +38,9 @@ forwards are recorded in <state dir>/forwards.json (down stops them). Ctrl-C clo
     'dev-port': portFlag('the dev app'),
     'staging-port': portFlag('the staging app'),
     'production-port': portFlag('the production app'),
-    for: { type: 'number', value: '<seconds>', description: 'close everything and exit 0 after this long (scripts, tests)' },
+    for: { type: 'number', value: '<seconds>', above: 0, max: 86_400, description: 'close everything and exit 0 after this long (scripts, tests)' },
     check: { type: 'boolean', description: 'open, check that each answers its health URL, close, exit (0 iff all answer)' },
-    retries: { type: 'number', value: '<n>', default: MAX_CONSECUTIVE_FAILURES, description: 'failed attempts in a row to re-establish a dropped forward before giving up on it (0.5s, 1s, 2s ... 10s apart)' },
+    retries: { type: 'number', value: '<n>', default: MAX_CONSECUTIVE_FAILURES, integer: true, min: 1, max: 1000, description: 'failed attempts in a row to re-establish a dropped forward before giving up on it (0.5s, 1s, 2s ... 10s apart)' },
   },
   examples: [
     'npx zx scripts/forward.mts',
@@ -50,8 +50,6 @@ forwards are recorded in <state dir>/forwards.json (down stops them). Ctrl-C clo
   async run(ctx) {
     const targets = selectTargets(ctx.config.environments, ctx.flags.only)
     const ports = fixedPorts(targets, ctx.flags)
-    if (!Number.isInteger(ctx.flags.retries) || ctx.flags.retries < 1) throw new StepError({ step: 'flags', message: `--retries ${ctx.flags.retries} is not an integer >= 1`, exitCode: EXIT.usage })
-    if (ctx.flags.for !== undefined && !(ctx.flags.for > 0)) throw new StepError({ step: 'flags', message: `--for ${ctx.flags.for} is not a number of seconds > 0`, exitCode: EXIT.usage })
     const context = ctx.config.kubeContext
     if (ctx.dryRun) {
       for (const t of targets) process.stderr.write(`[dry-run] kubectl --context ${context} -n ${t.namespace} port-forward --address 127.0.0.1 svc/${t.service} ${ports.get(t.name) ?? '<free port>'}:${t.remotePort}\n`)

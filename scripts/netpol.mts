@@ -28,14 +28,11 @@ interface Flags extends FlagValues {
   'probe-image': string
 }
 
-const positiveNumber = (name: string, v: number | undefined, min = 0) => {
-  if (v !== undefined && !(v >= min)) throw new StepError({ step: 'flags', message: `--${name} ${v} must be >= ${min}`, hint: 'see --help', exitCode: EXIT.usage })
-}
-
 await runCommand<Flags>({
   name: 'netpol',
   summary: 'check network policies: expected connectivity from manifests (--offline) or probed in the cluster',
-  usage: '[--offline <path>... | --repo] [--assert <file>] [--format human|json|junit|tap] [--output <file>]',
+  usage: '[--offline <path>... | --repo] [--assert <file>] [--format human|json|junit|tap] [--output <file>] [<path>...]',
+  positionals: { name: '<path>', max: Infinity },
   description: `
 Offline (no cluster): --offline <path> reads a YAML file or a directory (recursively, *.yaml/*.yml) of
 Namespaces, Pods, NetworkPolicies and workloads (Deployment/StatefulSet/DaemonSet/ReplicaSet/Job/CronJob,
@@ -64,12 +61,12 @@ expectation, in both modes; any failing assertion exits 1.`,
     'all-namespaces': { type: 'boolean', description: 'live: probe pods in every namespace' },
     external: { type: 'string', multiple: true, value: '<host:port[/PROTO]>', description: 'also check egress to this IP or DNS name outside the cluster (repeatable)' },
     dns: { type: 'boolean', description: 'offline: also check name resolution through kube-dns (always on when probing)' },
-    timeout: { type: 'number', value: '<seconds>', default: 2, description: 'live: per-probe timeout' },
-    deadline: { type: 'number', value: '<seconds>', default: 60, description: 'live: keep re-probing mismatches this long' },
-    interval: { type: 'number', value: '<seconds>', default: 2, description: 'live: pause between rounds' },
-    concurrency: { type: 'number', value: '<n>', default: 4, description: 'live: kubectl exec calls in flight' },
-    rounds: { type: 'number', value: '<n>', description: 'live: at most this many probe rounds' },
-    'ready-timeout': { type: 'number', value: '<seconds>', default: 120, description: 'live: how long a new probe container may take to start (image pull included)' },
+    timeout: { type: 'number', value: '<seconds>', default: 2, min: 1, max: 3600, description: 'live: per-probe timeout' },
+    deadline: { type: 'number', value: '<seconds>', default: 60, min: 0, max: 86_400, description: 'live: keep re-probing mismatches this long' },
+    interval: { type: 'number', value: '<seconds>', default: 2, min: 0, max: 3600, description: 'live: pause between rounds' },
+    concurrency: { type: 'number', value: '<n>', default: 4, integer: true, min: 1, max: 64, description: 'live: kubectl exec calls in flight' },
+    rounds: { type: 'number', value: '<n>', integer: true, min: 1, max: 10_000, description: 'live: at most this many probe rounds' },
+    'ready-timeout': { type: 'number', value: '<seconds>', default: 120, min: 0, max: 86_400, description: 'live: how long a new probe container may take to start (image pull included)' },
     'probe-image': { type: 'string', value: '<image>', default: DEFAULT_PROBE_IMAGE, description: 'live: image of the probe container (must provide agnhost, sh and dig)' },
   },
   examples: [
@@ -81,12 +78,6 @@ expectation, in both modes; any failing assertion exits 1.`,
   async run(ctx) {
     const f = ctx.flags
     const format = (ctx.json ? 'json' : f.reporter ?? f.format) as Format
-    positiveNumber('timeout', f.timeout, 1)
-    positiveNumber('deadline', f.deadline)
-    positiveNumber('interval', f.interval)
-    positiveNumber('concurrency', f.concurrency, 1)
-    positiveNumber('rounds', f.rounds, 1)
-    positiveNumber('ready-timeout', f['ready-timeout'])
     const externals = (f.external ?? []).map((s) => parseExternalSpec(s) ?? (() => {
       throw new StepError({ step: 'flags', message: `--external ${s} is not host:port[/TCP|UDP|SCTP]`, hint: 'e.g. --external 1.1.1.1:443 or --external example.com:80', exitCode: EXIT.usage })
     })())

@@ -3,7 +3,6 @@
 // one back to a digest (--to/--digest) or to its previous one (--undo). Shows the diff of the rendered objects,
 // gates on the source's smoke + netpol checks, asks (or --yes), moves the tag, reconciles, waits, smokes.
 import { runCommand } from './lib/shell/cli.mts'
-import { EXIT, StepError } from './lib/shell/errors.mts'
 import { parseRequest } from './lib/promote/request.mts'
 import { runPromote, type PromoteFlags } from './lib/promote/run.mts'
 
@@ -17,11 +16,10 @@ interface Flags extends PromoteFlags {
   'ready-timeout': number | undefined
 }
 
-const usage = (message: string) => new StepError({ step: 'flags', message, hint: 'see npx zx scripts/promote.mts --help', exitCode: EXIT.usage })
-
 await runCommand<Flags>({
   name: 'promote',
   lock: true,
+  positionals: { name: '<from> <to>', max: 2 },
   summary: 'promote the apps artifact dev -> staging -> production by digest, with a diff and a gate; roll back',
   usage: '<from> <to> [--digest <sha256:...>] [--skip-staging] | --to <env> --digest <sha256:...> | --undo <env>  [--yes] [--dry-run]',
   description: `
@@ -41,9 +39,9 @@ FLUX_MODE=oci only (git and none have no per-environment artifact).`,
     undo: { type: 'string', value: '<env>', description: 'move this environment back to the digest it ran before its last move' },
     'skip-staging': { type: 'boolean', description: 'allow dev -> production (skipping staging) on purpose' },
     yes: { type: 'boolean', alias: 'y', description: 'do not ask for confirmation (required without a terminal, e.g. CI)' },
-    requests: { type: 'number', value: '<n>', description: 'smoke: /work calls per check (default 20)' },
-    'max-error-rate': { type: 'number', value: '<0..1>', description: 'smoke: fail /work above this share of 5xx (default: FAIL_RATE plus a binomial margin)' },
-    'ready-timeout': { type: 'number', value: '<seconds>', description: 'smoke: how long /readyz may take to turn 200 (default 60)' },
+    requests: { type: 'number', value: '<n>', integer: true, min: 1, max: 100_000, description: 'smoke: /work calls per check (default 20)' },
+    'max-error-rate': { type: 'number', value: '<0..1>', min: 0, max: 1, description: 'smoke: fail /work above this share of 5xx (default: FAIL_RATE plus a binomial margin)' },
+    'ready-timeout': { type: 'number', value: '<seconds>', above: 0, max: 86_400, description: 'smoke: how long /readyz may take to turn 200 (default 60)' },
   },
   examples: [
     'npx zx scripts/promote.mts dev staging',
@@ -55,12 +53,10 @@ FLUX_MODE=oci only (git and none have no per-environment artifact).`,
   ],
   async run(ctx) {
     const f = ctx.flags
+    // the numeric flags' bounds are checked by the flag parser (exit 2 before anything runs)
     const req = parseRequest(ctx.args, f)
-    if (f.requests !== undefined && (!Number.isInteger(f.requests) || f.requests < 1 || f.requests > 100_000)) throw usage(`--requests ${f.requests} must be a whole number from 1 to 100000`)
     const rate = f['max-error-rate']
-    if (rate !== undefined && !(rate >= 0 && rate <= 1)) throw usage(`--max-error-rate ${rate} must be within 0..1`)
     const ready = f['ready-timeout']
-    if (ready !== undefined && !(ready > 0)) throw usage(`--ready-timeout ${ready} must be a number of seconds > 0`)
     return runPromote(ctx, req, {
       ...(f.requests !== undefined ? { requests: f.requests } : {}),
       ...(rate !== undefined ? { maxErrorRate: rate } : {}),

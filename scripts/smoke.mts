@@ -41,9 +41,9 @@ Exit 0 iff every check passes; the failing checks are named on stderr and in the
   flags: {
     url: { type: 'string', value: '<base-url>', description: 'check this base URL only (no cluster), e.g. http://127.0.0.1:8000 or https://127.0.0.1:8443' },
     'ca-file': { type: 'string', value: '<pem>', description: 'trust the CA certificate(s) in this PEM file for https, besides the system store (default: the platform\'s local CA)' },
-    'ready-timeout': { type: 'number', value: '<seconds>', default: 60, description: 'how long /readyz may take to turn 200' },
-    requests: { type: 'number', value: '<n>', default: 20, description: 'how many /work calls' },
-    'max-error-rate': { type: 'number', value: '<0..1>', description: 'fail /work when the share of 5xx answers exceeds this (default: 0.5 with --url; FAIL_RATE plus a binomial margin in the cluster)' },
+    'ready-timeout': { type: 'number', value: '<seconds>', default: 60, above: 0, max: 86_400, description: 'how long /readyz may take to turn 200' },
+    requests: { type: 'number', value: '<n>', default: 20, integer: true, min: 1, max: 100_000, description: 'how many /work calls' },
+    'max-error-rate': { type: 'number', value: '<0..1>', min: 0, max: 1, description: 'fail /work when the share of 5xx answers exceeds this (default: 0.5 with --url; FAIL_RATE plus a binomial margin in the cluster)' },
     reporter: { type: 'string', value: '<name>', default: 'human', choices: REPORTERS, description: 'report format' },
     output: { type: 'string', value: '<file>', description: 'write the report to this file instead of stdout' },
     'expect-greeting': { type: 'string', value: '<text>', description: 'with --url: the exact greeting /work must return (in the cluster it comes from Secret demo-secret)' },
@@ -57,11 +57,9 @@ Exit 0 iff every check passes; the failing checks are named on stderr and in the
   ],
   async run(ctx) {
     const f = ctx.flags
+    // bounds of the numbers are declared with the flags above (cli.mts checks them)
     const readyTimeout = f['ready-timeout']
-    if (!(readyTimeout > 0)) throw usage(`--ready-timeout ${readyTimeout} must be a number of seconds > 0`)
-    if (!Number.isInteger(f.requests) || f.requests < 1 || f.requests > 100_000) throw usage(`--requests ${f.requests} must be a whole number from 1 to 100000`)
     const rate = f['max-error-rate']
-    if (rate !== undefined && !(rate >= 0 && rate <= 1)) throw usage(`--max-error-rate ${rate} must be within 0..1`)
     if (f['expect-greeting'] !== undefined && !f.url) throw usage('--expect-greeting only applies with --url (in the cluster the greeting comes from Secret demo-secret)')
     let url: URL | undefined
     if (f.url) {

@@ -7,10 +7,11 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { printJson, runCommand } from './lib/shell/cli.mts'
 import { writeDiagnostics } from './lib/diagnostics/bundle.mts'
-import { EXIT, formatFailure, isStepError } from './lib/shell/errors.mts'
+import { EXIT, formatFailure, isStepError, StepError } from './lib/shell/errors.mts'
 import type { FileChanges } from './lib/flux/artifact.mts'
 import { readState, writeState } from './lib/shell/state.mts'
-import { formatMs } from './lib/shell/ui.mts'
+import { formatMs, type StepHandle } from './lib/shell/ui.mts'
+import { did } from './lib/up/wording.mts'
 import { kubeContext } from './lib/up/context.mts'
 import { buildAndPushImage } from './lib/up/phases/image.mts'
 import { applyBootstrap, appsNote, assertFluxModeSupported, ensureFluxInstalled, fetchSources, runFlux, sourcesToFetch, syncAppsArtifact, syncArtifact } from './lib/up/phases/flux.mts'
@@ -41,34 +42,34 @@ async function syncOnce(ctx: UpContext & { flags: SyncFlags }): Promise<SyncResu
   const notes: string[] = []
   try {
     if (ctx.flags.image && ctx.config.provider === 'kind') {
-      const r = await ctx.ui.step('demo image', async (s) => buildAndPushImage(ctx, (t) => s.update(t)))
+      const r = await ctx.ui.step('demo image', async (s) => buildAndPushImage(ctx, progress(ctx, s)))
       notes.push(r.note)
     }
     if (ctx.config.fluxMode === 'oci') {
       await ctx.ui.step('GitOps artifacts', async (s) => {
-        const installed = await ensureFluxInstalled(ctx, (t) => s.update(t))
-        const art = await syncArtifact(ctx, (t) => s.update(t))
+        const installed = await ensureFluxInstalled(ctx, progress(ctx, s))
+        const art = await syncArtifact(ctx, progress(ctx, s))
         if (art.pushed) {
           s.note(`platform: flux diff artifact: ${art.diff.message || 'changed'}`)
           for (const l of changeLines(art.changes, '  (first push from this checkout: no earlier file list to compare)')) s.note(l)
-          notes.push(`pushed ${art.revision}`)
+          notes.push(did(ctx, `pushed ${art.revision}`, `would push ${art.revision}`))
         } else notes.push('infrastructure unchanged')
         // only the entry environment (dev) moves; staging and production wait for `promote`
-        const apps = await syncAppsArtifact(ctx, (t) => s.update(t))
+        const apps = await syncAppsArtifact(ctx, progress(ctx, s))
         if (apps.pushed) {
           s.note(`apps (${apps.entry}): flux diff artifact: ${apps.diff.message || 'changed'}`)
           for (const l of changeLines(apps.changes, '  (first push from this checkout: no earlier file list to compare)')) s.note(l)
         }
-        notes.push(appsNote(apps))
-        const boot = await applyBootstrap(ctx, (t) => s.update(t))
-        if (boot.applied) notes.push('bootstrap re-applied')
-        s.update('reconciling')
-        await fetchSources(ctx, sourcesToFetch({ installed: Boolean(installed), bootstrapApplied: boot.applied, platformPushed: art.pushed, apps, existingSources: boot.existingSources }), (t) => s.update(t), 'sync')
+        notes.push(appsNote(apps, ctx.dryRun))
+        const boot = await applyBootstrap(ctx, progress(ctx, s))
+        if (boot.applied) notes.push(did(ctx, 'bootstrap re-applied', 'would re-apply the bootstrap'))
+        progress(ctx, s)('reconciling')
+        await fetchSources(ctx, sourcesToFetch({ installed: Boolean(installed), bootstrapApplied: boot.applied, platformPushed: art.pushed, apps, existingSources: boot.existingSources }), progress(ctx, s), 'sync')
         ctx.facts.flux = { mode: 'oci', roots: boot.roots.map((n) => `Kustomization/${FLUX_NS}/${n}`), pushed: art.pushed || apps.pushed, revision: art.revision }
       })
     } else {
       await ctx.ui.step(ctx.config.fluxMode === 'git' ? 'Flux (git: commit and push your changes first)' : 'manifests (no Flux)', async (s) => {
-        notes.push(await runFlux(ctx, (t) => s.update(t)))
+        notes.push(await runFlux(ctx, progress(ctx, s)))
         if (ctx.config.fluxMode === 'git' && !ctx.dryRun) {
           await fluxReconcile(ctx.runner, kubeContext(ctx), ['source', 'git'], 'flux-system', FLUX_NS, ctx.config.reconcileTimeoutMs, {}, 'sync')
         }
@@ -93,9 +94,17 @@ async function syncOnce(ctx: UpContext & { flags: SyncFlags }): Promise<SyncResu
   }
 }
 
+/** Progress text for a step; under --dry-run it is planning, not doing. */
+const progress = (ctx: UpContext, s: StepHandle) => (text: string) => s.update(ctx.dryRun ? `[dry-run] ${text}` : text)
+
 function report(ctx: UpContext, r: SyncResult): void {
-  if (ctx.json) printJson({ command: 'sync', ...r })
-  else process.stderr.write(`${r.ok ? '✔' : '✖'} sync ${formatMs(r.ms)}: ${r.changed.length ? `changed ${r.changed.join(', ')}` : 'nothing changed'}${r.notes.length ? ` (${r.notes.join('; ')})` : ''}\n`)
+  if (ctx.json) printJson({ command: 'sync', ...r, ...(ctx.dryRun ? { dryRun: true, changed: [], wouldChange: r.changed } : {}) })
+  else {
+    const what = ctx.dryRun
+      ? `dry run: nothing was changed${r.changed.length ? ` (a real run would change: ${r.changed.join(', ')})` : ', and a real run would change nothing'}`
+      : r.changed.length ? `changed ${r.changed.join(', ')}` : 'nothing changed'
+    process.stderr.write(`${r.ok ? '✔' : '✖'} sync ${formatMs(r.ms)}: ${what}${r.notes.length ? ` (${r.notes.join('; ')})` : ''}\n`)
+  }
 }
 
 await runCommand<SyncFlags>({
@@ -111,7 +120,7 @@ Then Flux reconciles and sync waits for Ready.
 FLUX_MODE=git: commit and push first; sync reconciles the GitRepository. FLUX_MODE=none: re-applies the manifests.`,
   flags: {
     watch: { type: 'boolean', alias: 'w', description: `repeat on every change under ${WATCHED.join('/, ')}/ until Ctrl-C` },
-    debounce: { type: 'number', value: '<ms>', default: 750, description: 'with --watch: wait this long after the last change before syncing' },
+    debounce: { type: 'number', value: '<ms>', default: 750, integer: true, min: 50, max: 600_000, description: 'with --watch: wait this long after the last change before syncing' },
     image: { type: 'boolean', default: true, description: 'rebuild/push the demo image when its sources changed (--no-image to skip)' },
   },
   examples: ['npx zx scripts/sync.mts', 'npx zx scripts/sync.mts --watch', 'npx zx scripts/sync.mts --no-image --json'],
@@ -119,15 +128,22 @@ FLUX_MODE=git: commit and push first; sync reconciles the GitRepository. FLUX_MO
     const ctx = base as unknown as UpContext & { flags: SyncFlags }
     ctx.saveState = () => { if (!ctx.dryRun) writeState(ctx.stateDir, ctx.state) }
     assertFluxModeSupported(ctx)
-    if (!fs.existsSync(ctx.stateDir) || !readState(ctx.stateDir).lastRun) {
-      ctx.ui.warn('no earlier `up` recorded in the state directory; sync assumes the platform exists (run up first if it does not)')
+    // sync moves changes onto a platform; it never builds one (that is up: cluster, registry, Flux install)
+    const known = readState(ctx.stateDir)
+    if (!known.cluster && !(known.lastRun?.command === 'up' && known.lastRun.ok)) {
+      throw new StepError({
+        step: 'sync',
+        message: `no platform to sync to: up has not built one here (no cluster and no successful up recorded in ${path.relative(ctx.root, ctx.stateDir) || ctx.stateDir}/state.json)`,
+        hint: 'run npx zx scripts/up.mts first; sync then pushes your later changes',
+        exitCode: EXIT.precondition,
+      })
     }
     if (!ctx.flags.watch) {
       const r = await syncOnce(ctx)
       report(ctx, r)
       return EXIT.ok
     }
-    const debounce = Math.max(50, Number(ctx.flags.debounce) || 750)
+    const debounce = Number(ctx.flags.debounce)
     let timer: NodeJS.Timeout | undefined
     let running = false
     let again = false

@@ -14,6 +14,11 @@ const filters = args.filter((a) => !a.startsWith('--'))
 const concurrency = Number(process.env.TEST_CONCURRENCY ?? Math.max(2, Math.min(4, os.cpus().length + 1)))
 const FILE_TIMEOUT_MS = Number(process.env.TEST_FILE_TIMEOUT_MS ?? 240_000)
 
+if (!fs.existsSync(path.join(root, 'node_modules', 'zx'))) {
+  console.error('✖ setup: this checkout has no node_modules — run npm ci first (it installs the Node 24 the tests run on)')
+  process.exit(3)
+}
+
 // Node 24 from the npm `node` package even when this runner was started by an older system node.
 const localNode = path.join(root, 'node_modules', '.bin', 'node')
 const NODE = fs.existsSync(localNode) ? localNode : process.execPath

@@ -8,7 +8,7 @@ import { kubeContext, portsOf } from './lib/up/context.mts'
 import { runGraph, renderPlan, selectPhases } from './lib/up/graph.mts'
 import { assertFluxModeSupported } from './lib/up/phases/flux.mts'
 import { PHASES } from './lib/up/phases.mts'
-import { endpoints, summaryLines } from './lib/up/summary.mts'
+import { closing, endpoints, summaryLines } from './lib/up/summary.mts'
 import type { UpContext, UpFlags } from './lib/up/types.mts'
 import { readState, writeState, writeStateFile } from './lib/shell/state.mts'
 import { existingCaFile } from './lib/tls/ca.mts'
@@ -60,7 +60,9 @@ On failure a diagnostics bundle (Flux objects, events, controller and failing po
       startedAt: new Date(t0).toISOString(),
       totalMs: Date.now() - t0,
       phases: reports,
-      changed: ctx.facts.changed,
+      // under --dry-run nothing changed: what a real run would change is listed apart
+      changed: ctx.dryRun ? [] : ctx.facts.changed,
+      ...(ctx.dryRun ? { wouldChange: ctx.facts.changed } : {}),
       summary: ctx.facts.summary,
       context: kubeContext(ctx),
       image: ctx.facts.image,
@@ -92,7 +94,7 @@ On failure a diagnostics bundle (Flux objects, events, controller and failing po
       const rel = path.relative(process.cwd(), String(report.diagnostics))
       out(`\ndiagnostics bundle: ${rel && !rel.startsWith('..') ? rel : String(report.diagnostics)}`)
     }
-    out(`total ${formatMs(Number(report.totalMs))}${error ? '' : ctx.facts.changed.length ? `, changed: ${ctx.facts.changed.join(', ')}` : ', nothing changed'}`)
+    out(`total ${formatMs(Number(report.totalMs))}${closing(ctx.dryRun, Boolean(error), ctx.facts.changed)}`)
     if (error) throw error
   },
 })

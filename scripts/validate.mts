@@ -15,6 +15,7 @@ await runCommand<{ concurrency?: number }>({
   name: 'validate',
   summary: 'validate the GitOps repository offline (kustomize builds, schemas, references, workload policy)',
   usage: '[<root>] [flags]',
+  positionals: { name: '<root>', max: 1 },
   description: `
 Checks ${GITOPS_DIRS.map((d) => `${d}/`).join(', ')} under <root> (default: the current directory):
   - every kustomization builds with \`kubectl kustomize --load-restrictor=LoadRestrictionsNone\` (as Flux does),
@@ -28,7 +29,7 @@ Checks ${GITOPS_DIRS.map((d) => `${d}/`).join(', ')} under <root> (default: the 
   - kind cluster configs (kind.x-k8s.io/v1alpha4) are checked like kind reads them.
 Exit 0 iff there is no error (warnings do not fail). Read-only: runs under --dry-run too.`,
   flags: {
-    concurrency: { type: 'number', value: '<n>', description: 'parallel kustomize builds', default: Math.max(1, Math.min(4, os.availableParallelism())) },
+    concurrency: { type: 'number', value: '<n>', description: 'parallel kustomize builds', default: Math.max(1, Math.min(4, os.availableParallelism())), integer: true, min: 1, max: 64 },
   },
   examples: ['npx zx scripts/validate.mts', 'npx zx scripts/validate.mts path/to/checkout --json | jq .problems'],
   async run(ctx) {
@@ -40,9 +41,6 @@ Exit 0 iff there is no error (warnings do not fail). Read-only: runs under --dry
       throw new StepError({ step: 'validate', message: `${root} has none of ${GITOPS_DIRS.join(', ')}`, hint: 'pass the root of a checkout of this repository', exitCode: EXIT.usage })
     }
     const concurrency = Number(ctx.flags.concurrency)
-    if (!Number.isInteger(concurrency) || concurrency < 1) {
-      throw new StepError({ step: 'flags', message: `--concurrency ${String(ctx.flags.concurrency)} must be a whole number >= 1`, hint: 'e.g. --concurrency 2', exitCode: EXIT.usage })
-    }
     const result = await ctx.ui.step(`validating ${root}`, (s) =>
       validateRepo({
         root,

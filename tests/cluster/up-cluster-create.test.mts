@@ -72,4 +72,20 @@ test('kind create refused because the nodes already exist (another run made them
   }
 })
 
+test('kind create cluster that hangs is killed after CLUSTER_TIMEOUT plus a small margin: "timed out after Ns", exit 6', async () => {
+  const w = await world({ CLUSTER_TIMEOUT: '2s' })
+  try {
+    w.inject({ tool: 'kind', match: ['create', 'cluster'], hang: true })
+    const r = await up(w)
+    assert.is(r.code, 6, r.stderr)
+    assert.match(r.stderr, 'kind create cluster timed out after 3s (CLUSTER_TIMEOUT 2s plus margin)')
+    assert.match(r.stderr, 'raise CLUSTER_TIMEOUT')
+    assert.not.match(r.stderr, /exit code 143|no output|Warning/)
+    const create = w.calls('kind').find((c) => c.argv[0] === 'create')!
+    assert.ok(create.argv.join(' ').includes('--wait 2s'), create.argv.join(' '))
+  } finally {
+    w.cleanup()
+  }
+})
+
 test.run()

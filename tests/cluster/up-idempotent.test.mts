@@ -46,6 +46,14 @@ test('--dry-run on a fresh machine: prints the commands it would run, runs none 
       assert.match(r.stderr, planned)
     }
     assert.is(platformState(w), undefined)
+    // it says what it would do, never that it did; no empty progress lines
+    assert.not.match(r.stderr, /\b(created|re-created|started) kind-registry|created platform|connected to the kind network|wrote hosts\.toml|published kube-public/)
+    assert.match(r.stderr, /registry +ok .*would create kind-registry/)
+    assert.match(r.stderr, /cluster +ok .*would create platform/)
+    assert.not.match(r.stderr, /^\d\d:\d\d:\d\d .*: *$/m, 'an empty progress note')
+    const last = r.stderr.trim().split('\n').at(-1)!
+    assert.match(last, /; dry run: nothing was changed \(a real run would change: registry created, cluster created/)
+    assert.not.match(last, /, changed:/)
   } finally {
     w.cleanup()
   }

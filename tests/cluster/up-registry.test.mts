@@ -45,6 +45,43 @@ test('a same-name container without our label is reported before anything is cre
   }
 })
 
+test('docker run failing to start (port taken after the check): the daemon\'s reason, one attempt, no container left in "created"', async () => {
+  const w = await world()
+  try {
+    // the fake daemon allocates ports between its containers only, so the host-port check still sees it free
+    assert.is(docker(w.env, ['run', '-d', '--name', 'squatter', '-p', `127.0.0.1:${w.ports.registry}:5000`, 'busybox']).status, 0)
+    w.clearCalls()
+    const r = await up(w)
+    assert.is(r.code, 5, r.stderr)
+    assert.match(r.stderr, `✖ registry: docker run failed: Error response from daemon: driver failed programming external connectivity on endpoint kind-registry`)
+    assert.match(r.stderr, `Bind for 127.0.0.1:${w.ports.registry} failed: port is already allocated; the container it left in "created" state was removed`)
+    assert.not.match(r.stderr, /--help|Conflict/)
+    assert.is(mutatingLines(w.calls()).filter((l) => l.startsWith('docker run')).length, 1)
+    assert.is(w.state().docker.containers['kind-registry'], undefined)
+    assert.ok(w.state().docker.containers.squatter.State.Running, 'the other container is untouched')
+    // a second up (port freed) creates the registry: nothing stale is in the way
+    assert.is(docker(w.env, ['rm', '-f', 'squatter']).status, 0)
+    assert.is((await up(w)).code, 0)
+  } finally {
+    w.cleanup()
+  }
+})
+
+test('docker start failing: the daemon\'s reason, not "failed to start containers"', async () => {
+  const w = await world()
+  try {
+    assert.is((await up(w)).code, 0)
+    assert.is(docker(w.env, ['stop', 'kind-registry']).status, 0)
+    assert.is(docker(w.env, ['run', '-d', '--name', 'squatter', '-p', `127.0.0.1:${w.ports.registry}:5000`, 'busybox']).status, 0)
+    const r = await up(w)
+    assert.is(r.code, 5, r.stderr)
+    assert.match(r.stderr, /✖ registry: failed with exit code 1: Error response from daemon: driver failed programming external connectivity on endpoint kind-registry .*port is already allocated/)
+    assert.not.match(r.stderr, 'failed to start containers')
+  } finally {
+    w.cleanup()
+  }
+})
+
 test('REGISTRY_PORT changed: the registry is re-created on the new port and every node and the ConfigMap follow', async () => {
   const w = await world()
   try {

@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { KEYS, loadConfig, loadVersions, parseDuration, renderEnvExample } from '../../scripts/lib/shell/config.mts'
+import { editDistance, KEYS, loadConfig, loadConfigReport, loadVersions, parseDuration, renderEnvExample, unknownKeyWarnings } from '../../scripts/lib/shell/config.mts'
 import { StepError } from '../../scripts/lib/shell/errors.mts'
 import { redact, clearSecrets } from '../../scripts/lib/shell/redact.mts'
 import { REPO } from '../helpers/fakes.mts'
@@ -84,6 +84,86 @@ test('durations parse like kubectl/flux durations', () => {
   assert.is(parseDuration('1h30m'), 5_400_000)
   assert.throws(() => parseDuration('5'))
   assert.throws(() => parseDuration(''))
+})
+
+test('every invalid key is reported at once, one line each', () => {
+  const e = failure({ REGISTRY_PORT: 'abc', WORKERS: '010', CLUSTER_TIMEOUT: '100000000h' })
+  assert.is(e.exitCode, 2)
+  const lines = e.message.split('\n')
+  assert.is(lines.length, 3, e.message)
+  assert.match(lines[0]!, 'WORKERS="010"')
+  assert.match(lines[0]!, 'no leading zeros')
+  assert.match(lines[1]!, 'REGISTRY_PORT="abc"')
+  assert.match(lines[2]!, 'CLUSTER_TIMEOUT="100000000h"')
+  assert.match(lines[2]!, 'at most 24h')
+  assert.match(e.hint ?? '', 'fix these keys')
+})
+
+test('WORKERS=010 is rejected (not read as 10, nor as octal 8); durations are bounded to 24h', () => {
+  assert.match(failure({ WORKERS: '010' }).message, 'without leading zeros')
+  assert.match(failure({ REGISTRY_PORT: '05001' }).message, 'no leading zeros')
+  assert.is(loadConfig({ env: { WORKERS: '10' }, ...noFile }).workers, 10)
+  assert.is(loadConfig({ env: { RECONCILE_TIMEOUT: '24h' }, ...noFile }).reconcileTimeoutMs, 86_400_000)
+  assert.match(failure({ HELM_TIMEOUT: '24h1s' }).message, 'HELM_TIMEOUT="24h1s" (from env) is invalid: expected a duration like 90s, 5m, 1h30m, from 1s to 24h (at most 24h)')
+})
+
+test('keys in .env that look like ours but are not are named with the closest key; unrelated keys are left alone', () => {
+  assert.is(editDistance('REGISTY_PORT', 'REGISTRY_PORT'), 1)
+  const w = unknownKeyWarnings(['REGISTY_PORT', 'PATH', 'GREETING', 'FLUX_VERISON', 'HELM_CACHE_HOME', 'WORKERS', 'DOCKER_HOST', 'worker'], '.env')
+  assert.equal(w, [
+    '.env: REGISTY_PORT is not a configuration key and is ignored (did you mean REGISTRY_PORT?)',
+    '.env: FLUX_VERISON is not a configuration key and is ignored (did you mean FLUX_VERSION?)',
+    '.env: HELM_CACHE_HOME is not a configuration key and is ignored (did you mean HELM_TIMEOUT?)',
+    '.env: worker is not a configuration key and is ignored (did you mean WORKERS?)',
+  ])
+  const dir = tempDir()
+  try {
+    const file = path.join(dir, '.env')
+    fs.writeFileSync(file, 'REGISTY_PORT=5002\nPATH=/x\n')
+    const r = loadConfigReport({ env: {}, envFile: file })
+    assert.is(r.config.registryPort, 5001)
+    assert.equal(r.warnings.map((x) => x.replace(/^.*?: /, '')), ['REGISTY_PORT is not a configuration key and is ignored (did you mean REGISTRY_PORT?)'])
+  } finally {
+    removeDir(dir)
+  }
+})
+
+test('an .env that is a directory is a usage error naming it, not an internal error', () => {
+  const dir = tempDir()
+  try {
+    fs.mkdirSync(path.join(dir, '.env'))
+    let e: StepError | undefined
+    try { loadConfig({ env: {}, envFile: path.join(dir, '.env') }) } catch (x) { e = x as StepError }
+    assert.instance(e, StepError)
+    assert.is(e!.exitCode, 2)
+    assert.match(e!.message, 'is a directory')
+    assert.match(e!.message, path.join(dir, '.env'))
+  } finally {
+    removeDir(dir)
+  }
+})
+
+test('the real command: PLATFORM_ENV_FILE naming a missing file or a directory exits 2; a typo in .env is a warning', async () => {
+  const dir = tempDir()
+  try {
+    const env = { ...process.env, PATH: `/nonexistent:${path.dirname(process.execPath)}` }
+    let r = await runScript('status', [], { env: { ...env, PLATFORM_ENV_FILE: path.join(dir, 'missing.env') } })
+    assert.is(r.code, 2, r.stderr)
+    assert.match(r.stderr, `✖ config: PLATFORM_ENV_FILE=${path.join(dir, 'missing.env')}: no such file`)
+    fs.mkdirSync(path.join(dir, 'envdir'))
+    r = await runScript('status', [], { env: { ...env, PLATFORM_ENV_FILE: path.join(dir, 'envdir') } })
+    assert.is(r.code, 2, r.stderr)
+    assert.match(r.stderr, 'is a directory')
+    assert.not.match(r.stderr, 'internal error')
+    fs.writeFileSync(path.join(dir, 'typo.env'), 'REGISTY_PORT=5002\nWORKERS=010\nCLUSTER_TIMEOUT=100000000h\n')
+    r = await runScript('status', [], { env: { ...env, PLATFORM_ENV_FILE: path.join(dir, 'typo.env') } })
+    assert.is(r.code, 2, r.stderr)
+    assert.match(r.stderr, 'REGISTY_PORT is not a configuration key and is ignored (did you mean REGISTRY_PORT?)')
+    assert.match(r.stderr, 'WORKERS="010" (from .env)')
+    assert.match(r.stderr, 'CLUSTER_TIMEOUT="100000000h" (from .env)')
+  } finally {
+    removeDir(dir)
+  }
 })
 
 test('.env.example documents every key with its default', () => {

@@ -100,6 +100,38 @@ test('doctor command: missing kind/helm/flux are reported clearly, exit 3, no st
   }
 })
 
+test('a tool that hangs or errors is reported as not answering / failing, never as missing, with a fix that is not "install"', () => {
+  const o = { ...base(), helm: undefined, flux: undefined, problems: { helm: 'did not answer within 10s', flux: 'failed: Error: unknown shorthand flag' }, docker: { reachable: false, hung: true, error: 'docker version did not answer within 15s' } }
+  const rows = evaluateDoctor(o, cfg(), versions)
+  const helm = rows.find((r) => r.check === 'helm')!
+  assert.is(helm.status, 'fail')
+  assert.is(helm.detail, 'did not answer within 10s')
+  assert.is(helm.hung, true)
+  assert.not.match(helm.fix ?? '', /install|curl|brew/)
+  assert.is(rows.find((r) => r.check === 'flux')!.detail, 'failed: Error: unknown shorthand flag')
+  const docker = rows.find((r) => r.check === 'docker')!
+  assert.is(docker.detail, 'docker version did not answer within 15s')
+  assert.match(docker.fix ?? '', 'not answering')
+  assert.not.match(docker.fix ?? '', /apt-get install|docs\.docker\.com\/engine\/install/)
+})
+
+test('doctor command: hanging docker and kind read "did not answer within Ns", exit 6, never "not found on PATH"', async () => {
+  const f = fakeEnv({ docker: { daemon: true, containers: {}, networks: {} } })
+  try {
+    f.inject({ tool: 'kind', match: ['version'], hang: true })
+    f.inject({ tool: 'docker', match: ['version'], hang: true })
+    const r = await runScript('doctor', [], { env: f.env, timeoutMs: 90_000 })
+    assert.is(r.signal, null, 'doctor hung')
+    assert.is(r.code, 6, r.stdout + r.stderr)
+    assert.match(r.stdout, /^kind\s+FAIL\s+did not answer within 10s/m)
+    assert.match(r.stdout, /^docker\s+FAIL\s+docker version did not answer within 15s/m)
+    assert.not.match(r.stdout, /not found on PATH|install docker|apt-get install docker/)
+    assert.match(r.stderr, 'not ready: docker (not answering), kind (not answering)')
+  } finally {
+    f.cleanup()
+  }
+})
+
 test('doctor --json reports a busy port it really probed', async () => {
   const f = fakeEnv()
   const port = await freePort()

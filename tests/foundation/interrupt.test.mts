@@ -13,7 +13,7 @@ test('SIGINT kills the running child process and exits 130', async () => {
   const dir = tempDir()
   try {
     const pidFile = path.join(dir, 'pid')
-    const env: NodeJS.ProcessEnv = { ...process.env, PLATFORM_ENV_FILE: '/nonexistent/.env', PROBE_SCRIPT: `sleep 30 & echo $! > ${pidFile}; wait` }
+    const env: NodeJS.ProcessEnv = { ...process.env, PLATFORM_ENV_FILE: '/dev/null', PROBE_SCRIPT: `sleep 30 & echo $! > ${pidFile}; wait` }
     const child = spawn(process.execPath, [path.join(REPO, 'node_modules', 'zx', 'build', 'cli.js'), path.join(REPO, 'tests', 'fixtures', 'cli', 'run-probe.mts')], { env, stdio: ['ignore', 'pipe', 'pipe'] })
     let stderr = ''
     child.stderr.on('data', (d) => { stderr += d })

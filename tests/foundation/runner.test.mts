@@ -1,9 +1,10 @@
+import fs from 'node:fs'
 import path from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { EXIT, StepError } from '../../scripts/lib/shell/errors.mts'
 import { clearSecrets, redact, redactArgs, registerSecret } from '../../scripts/lib/shell/redact.mts'
-import { createRunner } from '../../scripts/lib/shell/run.mts'
+import { createRunner, lastLine, withMargin } from '../../scripts/lib/shell/run.mts'
 import { REPO } from '../helpers/fakes.mts'
 import { runNode } from '../helpers/proc.mts'
 
@@ -67,6 +68,79 @@ test('timeouts kill the command and say so', async () => {
   }
 })
 
+test('a child that traps SIGTERM and exits 143 still reads "timed out after Ns" (exit 6), and its whole group dies', async () => {
+  const dir = (await import('../helpers/tmp.mts')).tempDir()
+  const r = createRunner({ log: () => {} })
+  const pidFile = path.join(dir, 'pid')
+  try {
+    await r.run('sh', ['-c', `trap 'exit 143' TERM; sleep 30 & echo $! > ${pidFile}; wait`], { step: 'kind create', timeoutMs: 400 })
+    assert.unreachable()
+  } catch (e) {
+    const s = e as StepError
+    assert.is(s.exitCode, EXIT.timeout)
+    assert.is(s.message, 'timed out after 0.4s')
+    assert.not.match(s.message, '143')
+  }
+  // on a loaded machine the shell may be killed before it started the sleeper; when it did, the sleeper died too
+  if (fs.existsSync(pidFile) && fs.readFileSync(pidFile, 'utf8').trim()) {
+    const sleeper = Number(fs.readFileSync(pidFile, 'utf8'))
+    const alive = () => { try { process.kill(sleeper, 0); return true } catch { return false } }
+    for (let i = 0; i < 100 && alive(); i++) await new Promise((res) => setTimeout(res, 20))
+    assert.not.ok(alive(), 'the grandchild outlived the timeout')
+  }
+})
+
+test('a nothrow call that times out says so in its result, for callers that build their own message', async () => {
+  const r = createRunner({ log: () => {} })
+  const res = await r.run('sleep', ['30'], { step: 'doctor', timeoutMs: 200, nothrow: true })
+  assert.is(res.ok, false)
+  assert.is(res.timedOut, true)
+  assert.is(lastLine(res.stderr), 'timed out after 0.2s')
+})
+
+test('a timed-out call is not retried: the limit is the limit', async () => {
+  const lines: string[] = []
+  const r = createRunner({ verbose: true, log: (l) => { lines.push(l) } })
+  const res = await r.run('sleep', ['30'], { step: 'push', timeoutMs: 200, retries: 3, retryDelayMs: 1, nothrow: true })
+  assert.is(res.timedOut, true)
+  assert.equal(lines.filter((l) => l.startsWith('$ ')), ['$ sleep 30'])
+  assert.not.ok(lines.some((l) => /retrying/.test(l)), lines.join('\n'))
+})
+
+test('the time limit of a call with its own deadline is that deadline plus a small margin', () => {
+  assert.is(withMargin(20_000), 22_000)
+  assert.is(withMargin(300_000), 330_000)
+  assert.is(withMargin(3_600_000), 3_630_000)
+  assert.is(withMargin(2_000), 3_000)
+})
+
+test('the reason of a failure is the daemon\'s own line, not a pointer to --help', async () => {
+  const run = "docker: Error response from daemon: driver failed programming external connectivity on endpoint kind-registry (abc): Bind for 127.0.0.1:5001 failed: port is already allocated\n\nRun 'docker run --help' for more information\n"
+  assert.is(lastLine(run), 'Error response from daemon: driver failed programming external connectivity on endpoint kind-registry (abc): Bind for 127.0.0.1:5001 failed: port is already allocated')
+  assert.is(lastLine('Error response from daemon: No such container: x\nError: failed to start containers: x\n'), 'Error response from daemon: No such container: x')
+  assert.is(lastLine("docker: 'docker run' requires at least 1 argument\n\nSee 'docker run --help' for more information\n"), "docker: 'docker run' requires at least 1 argument")
+  assert.is(lastLine('line one\nError from server (NotFound): namespaces "x" not found\n'), 'Error from server (NotFound): namespaces "x" not found')
+  const dir = (await import('../helpers/tmp.mts')).tempDir()
+  fs.writeFileSync(path.join(dir, 'err'), run)
+  const r = createRunner({ log: () => {} })
+  try {
+    await r.run('sh', ['-c', `cat ${dir}/err >&2; exit 125`], { step: 'registry' })
+    assert.unreachable()
+  } catch (e) {
+    assert.match((e as StepError).message, 'port is already allocated')
+    assert.not.match((e as StepError).message, '--help')
+  }
+})
+
+test('no Node warning (DEP0190 or other) reaches the output when a command times out or is interrupted', async () => {
+  const probe = path.join(REPO, 'tests', 'fixtures', 'cli', 'run-probe.mts')
+  const env = { ...process.env, PLATFORM_ENV_FILE: '/dev/null', PROBE_SCRIPT: 'sleep 30', PROBE_TIMEOUT_MS: '300' }
+  const r = await runNode([path.join(REPO, 'node_modules', 'zx', 'build', 'cli.js'), probe], { env })
+  assert.is(r.code, EXIT.timeout, r.stderr)
+  assert.match(r.stderr, 'timed out after 0.3s')
+  assert.not.match(r.stderr, /Warning|DEP0\d+|trace-deprecation/)
+})
+
 test('retries repeat a flaky call until it succeeds', async () => {
   const dir = (await import('../helpers/tmp.mts')).tempDir()
   const r = createRunner({ log: () => {} })
@@ -86,7 +160,7 @@ test('redaction covers registered secrets, secret flags and auth headers', () =>
 test('--verbose echoes commands and output with the token shown as ***', async () => {
   const probe = path.join(REPO, 'tests', 'fixtures', 'cli', 'run-probe.mts')
   const token = 'ghp_abcdefghijklmnop1234'
-  const env = { ...process.env, PLATFORM_ENV_FILE: '/nonexistent/.env', GITHUB_TOKEN: token, PROBE_SCRIPT: 'echo "using $TOKEN" >&2; echo "$1"' }
+  const env = { ...process.env, PLATFORM_ENV_FILE: '/dev/null', GITHUB_TOKEN: token, PROBE_SCRIPT: 'echo "using $TOKEN" >&2; echo "$1"' }
   const r = await runNode([path.join(REPO, 'node_modules', 'zx', 'build', 'cli.js'), probe, '--verbose', '--', token], { env })
   assert.is(r.code, 0, r.stderr)
   assert.match(r.stderr, '$ sh -c')
@@ -96,7 +170,7 @@ test('--verbose echoes commands and output with the token shown as ***', async (
 
 test('--dry-run on the real command line runs nothing mutating', async () => {
   const probe = path.join(REPO, 'tests', 'fixtures', 'cli', 'run-probe.mts')
-  const env = { ...process.env, PLATFORM_ENV_FILE: '/nonexistent/.env', PROBE_SCRIPT: 'exit 9' }
+  const env = { ...process.env, PLATFORM_ENV_FILE: '/dev/null', PROBE_SCRIPT: 'exit 9' }
   const r = await runNode([path.join(REPO, 'node_modules', 'zx', 'build', 'cli.js'), probe, '--dry-run', '--mutating'], { env })
   assert.is(r.code, 0, r.stderr)
   assert.match(r.stdout, 'exit=0 dry=true')

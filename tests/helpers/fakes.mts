@@ -61,7 +61,8 @@ export function fakeEnv(initial: Record<string, unknown> = {}, extraEnv: NodeJS.
     FAKE_NODE: process.execPath,
     FAKE_REAL_KUBECTL: realKubectl(),
     STATE_DIR: path.join(dir, 'platform-state'),
-    PLATFORM_ENV_FILE: path.join(dir, 'no.env'),
+    // no .env of the developer's leaks into a test (a missing PLATFORM_ENV_FILE is an error)
+    PLATFORM_ENV_FILE: '/dev/null',
     NO_COLOR: '1',
     ...extraEnv,
   }

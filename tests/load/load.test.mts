@@ -10,7 +10,7 @@ import { runScript } from '../helpers/proc.mts'
 import { consistentWith, errorRate } from '../../scripts/lib/load/stats.mts'
 
 // a clean, non-interactive environment: no developer .env, plain log lines
-const ENV = { ...process.env, PLATFORM_ENV_FILE: path.join(REPO, 'tests', 'no-such.env'), CI: '1', NO_COLOR: '1' }
+const ENV = { ...process.env, PLATFORM_ENV_FILE: '/dev/null', CI: '1', NO_COLOR: '1' }
 
 async function withApp(env: Record<string, string>, body: (app: RunningApp) => Promise<void>) {
   const app = await startApp(env)

@@ -22,6 +22,8 @@ test('assertion files are validated with the offending field named', () => {
   bad('- {name: x, from: {}, to: {namespace: a, dns: true}, expect: deny}', /choose one of/)
   bad('- {name: x, from: {}, to: {}, expect: deny}\n- {name: x, from: {}, to: {}, expect: deny}', /duplicate assertion name/)
   assert.throws(() => parseAssertions('kind: Other\nassertions: []', 'a.yaml'), /kind: must be NetpolAssertions/)
+  // malformed YAML: the file and the line, without the parser's code frame
+  assert.throws(() => parseAssertions(`${head}  - from: dev\n    to: [prod\n`, 'a.yaml'), (e: unknown) => e instanceof AssertionsError && /^a\.yaml: not valid YAML: line \d+: [^\n]*[^:]$/.test((e as Error).message))
 })
 
 const topo = () => topologyObjects().map((obj) => ({ obj }))
@@ -137,7 +139,29 @@ test('loading: kustomizations rendered once (bases used by others and Components
     const failure = (p: Promise<unknown>) => p.then(() => '', (e: Error) => e.message)
     assert.match(await failure(loadInputs([path.join(dir, 'apps')], { cwd: dir })), /apps\/overlays\/one: is a Kustomize directory/)
     w('broken.yaml', 'kind: Pod\nmetadata: {name: [unclosed\n')
-    assert.match(await failure(loadInputs([path.join(dir, 'broken.yaml')], { cwd: dir })), /broken\.yaml: YAML document 1/)
+    assert.match(await failure(loadInputs([path.join(dir, 'broken.yaml')], { cwd: dir })), /^broken\.yaml: not valid YAML: line \d+: /)
+    // a kustomization that does not render: the file and line of the broken YAML, not kustomize's klog line
+    const klog = 'failed with exit code 1: E1203 12:30:52.968503    3149 run.go:72] "command failed" err="invalid Kustomization: yaml: line 67: did not find expected key"'
+    const failingRender = async () => { throw new Error(klog) }
+    const kfile = path.join(dir, 'apps', 'overlays', 'one', 'kustomization.yaml')
+    const good = fs.readFileSync(kfile, 'utf8')
+    fs.writeFileSync(kfile, `${good}\n bad: [\n`)
+    let msg = await failure(loadInputs([path.join(dir, 'apps', 'overlays', 'one')], { cwd: dir, render: failingRender }))
+    assert.match(msg, /^apps\/overlays\/one\/kustomization\.yaml: not valid YAML: line \d+: /)
+    assert.not.match(msg, /E1203|run\.go|command failed/)
+    fs.writeFileSync(kfile, good)
+    // the broken file is a resource of a base the overlay pulls in
+    w('apps/base/pod.yaml', 'kind: Pod\nmetadata:\n  name: [oops\n')
+    const baseK = path.join(dir, 'apps', 'base', 'kustomization.yaml')
+    const baseGood = fs.readFileSync(baseK, 'utf8')
+    fs.writeFileSync(baseK, 'resources:\n  - pod.yaml\n')
+    msg = await failure(loadInputs([path.join(dir, 'apps', 'overlays', 'one')], { cwd: dir, render: failingRender }))
+    assert.match(msg, /^apps\/base\/pod\.yaml: not valid YAML: line \d+: /)
+    fs.writeFileSync(baseK, baseGood)
+    fs.rmSync(path.join(dir, 'apps', 'base', 'pod.yaml'))
+    // every YAML parses: kustomize's own words, without the klog prefix
+    msg = await failure(loadInputs([path.join(dir, 'apps', 'overlays', 'one')], { cwd: dir, render: failingRender }))
+    assert.is(msg, 'apps/overlays/one: kustomize could not build it: invalid Kustomization: yaml: line 67: did not find expected key')
   } finally {
     removeDir(dir)
   }

@@ -15,7 +15,7 @@ import { startApp, type RunningApp } from './support.mts'
 const DAY = 24 * 3600 * 1000
 const dir = tempDir('smoke-https-')
 const emptyState = path.join(dir, 'state-empty')
-const env = (extra: Record<string, string> = {}) => ({ ...process.env, PLATFORM_ENV_FILE: '/nonexistent/.env', NO_COLOR: '1', STATE_DIR: emptyState, ...extra })
+const env = (extra: Record<string, string> = {}) => ({ ...process.env, PLATFORM_ENV_FILE: '/dev/null', NO_COLOR: '1', STATE_DIR: emptyState, ...extra })
 const smoke = (args: string[], extra: Record<string, string> = {}) => runScript('smoke', args, { env: env(extra), timeoutMs: 90_000 })
 
 interface JsonReport { ok: boolean; properties?: Record<string, unknown>; cases: { name: string; status: string; message?: string }[] }

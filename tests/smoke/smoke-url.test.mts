@@ -8,7 +8,7 @@ import { runScript, type ProcResult } from '../helpers/proc.mts'
 import { removeDir, tempDir } from '../helpers/tmp.mts'
 import { freePort, parseJunit, startApp, startServer, type RunningApp } from './support.mts'
 
-const env = { ...process.env, PLATFORM_ENV_FILE: '/nonexistent/.env', NO_COLOR: '1' }
+const env = { ...process.env, PLATFORM_ENV_FILE: '/dev/null', NO_COLOR: '1' }
 const smoke = (args: string[]) => runScript('smoke', args, { env, timeoutMs: 90_000 })
 
 interface JsonReport { ok: boolean; summary: { total: number; passed: number; failed: number; skipped: number }; cases: { name: string; classname: string; status: string; message?: string; data?: Record<string, any> }[] }
@@ -145,9 +145,9 @@ test('--reporter tap: a plan and one test point per check', async () => {
 
 test('bad flags are usage errors (exit 2) naming the flag', async () => {
   const cases = [
-    [['--url', 'http://127.0.0.1:1', '--requests', '0'], '--requests 0'],
-    [['--url', 'http://127.0.0.1:1', '--max-error-rate', '1.5'], '--max-error-rate 1.5'],
-    [['--url', 'http://127.0.0.1:1', '--ready-timeout', '0'], '--ready-timeout 0'],
+    [['--url', 'http://127.0.0.1:1', '--requests', '0'], '--requests must be >= 1, got 0'],
+    [['--url', 'http://127.0.0.1:1', '--max-error-rate', '1.5'], '--max-error-rate must be <= 1, got 1.5'],
+    [['--url', 'http://127.0.0.1:1', '--ready-timeout', '0'], '--ready-timeout must be > 0, got 0'],
     [['--url', 'not a url'], '--url not a url is not a URL'],
     [['--url', 'http://127.0.0.1:1', '--reporter', 'xml'], '--reporter xml is not one of human, json, junit, tap'],
     [['--expect-greeting', 'x'], '--expect-greeting only applies with --url'],

@@ -11,6 +11,19 @@ import { clusterWorld, isMutating, line } from './world.mts'
 
 const UP = ['--only', 'addons,flux,reconcile']
 
+test('sync before any up fails at once (exit 4) naming up, and tries no Flux install', async () => {
+  const f = clusterWorld()
+  try {
+    const r = await runScript('sync', [], { env: f.env })
+    assert.is(r.code, 4, r.stderr)
+    assert.match(r.stderr, '✖ sync: no platform to sync to: up has not built one here')
+    assert.match(r.stderr, 'run npx zx scripts/up.mts first')
+    assert.equal(f.calls(), [])
+  } finally {
+    f.cleanup()
+  }
+})
+
 test('sync on a converged platform changes nothing; after the registry lost the apps artifact it lists the files, pushes to dev only and waits', async () => {
   const f = clusterWorld()
   try {

@@ -38,6 +38,22 @@ test('a HelmRelease that never becomes Ready fails up after RECONCILE_TIMEOUT, n
   }
 })
 
+test('a helm install that hangs is killed after HELM_TIMEOUT plus a small margin, not max(HELM_TIMEOUT, 300s) + 120s', async () => {
+  const f = clusterWorld({ HELM_TIMEOUT: '2s' }, {})
+  try {
+    f.inject({ tool: 'helm', match: ['upgrade', '--install', 'metrics-server'], hang: true })
+    const r = await runScript('up', ['--only', 'addons'], { env: f.env, timeoutMs: 60_000 })
+    assert.is(r.signal, null, 'hung')
+    assert.is(r.code, 6, r.stderr)
+    assert.match(r.stderr, /✖ addons\/metrics-server: timed out after 3s/)
+    const upgrade = f.calls('helm').find((c) => c.argv[0] === 'upgrade')!
+    assert.ok(upgrade.argv.join(' ').includes('--timeout 2s'), upgrade.argv.join(' '))
+    assert.not.match(r.stderr, /exit code 143|Warning/)
+  } finally {
+    f.cleanup()
+  }
+})
+
 test('FLUX_MODE=git: the token reaches flux only through its environment and never appears in --verbose output', async () => {
   const token = 'ghp_S3cretT0kenValue1234567890abcdef'
   const f = clusterWorld({ FLUX_MODE: 'git', FLUX_GIT_URL: 'https://github.com/example/platform.git', FLUX_GIT_PATH: 'bootstrap/git', GITHUB_TOKEN: token })

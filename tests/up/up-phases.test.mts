@@ -28,8 +28,8 @@ test('first run installs, pushes and applies in a valid order; a second run make
     assert.ok(nsApply < secret && secret < helm, 'namespaces, then the grafana secret, then helm')
     assert.ok(helm < fluxApply, 'metrics-server before Flux')
     assert.ok(fluxApply < push && push < boot && boot < reconcile && reconcile < wait, 'install -> push -> bootstrap -> reconcile -> wait')
-    // the helm call is the real CLI's: pinned chart, values file from the repo, --wait --timeout, rollback flag
-    assert.match(line(calls[helm]!), /--version 3\.13\.0 .*--values \S+infrastructure\/controllers\/metrics-server\/values\.yaml --wait --timeout 300s --atomic/)
+    // the helm call is the real CLI's: pinned chart, values file from the repo, --wait --timeout HELM_TIMEOUT (10m), rollback flag
+    assert.match(line(calls[helm]!), /--version 3\.13\.0 .*--values \S+infrastructure\/controllers\/metrics-server\/values\.yaml --wait --timeout 600s --atomic/)
     const report = JSON.parse(r1.stdout)
     assert.equal(report.phases.map((p: any) => p.id), PHASES.map((p) => p.id), 'every phase is in the report')
     for (const p of report.phases) assert.type(p.ms, 'number')
@@ -100,6 +100,14 @@ test('--dry-run prints the plan and runs no mutating command', async () => {
     assert.ok(report.plannedCommands.some((c: string) => c.startsWith('helm upgrade --install metrics-server')))
     assert.ok(report.plannedCommands.some((c: string) => c.startsWith('flux push artifact')))
     assert.not.ok(fs.existsSync(path.join(f.env.STATE_DIR!, 'grafana-admin-password')), 'dry-run writes no password file')
+    // nothing changed, and nothing claims it did
+    assert.equal(report.changed, [])
+    assert.ok(report.wouldChange.includes('gitops artifact'), JSON.stringify(report.wouldChange))
+    assert.not.match(r.stderr, /pushed \S+@sha1|bootstrap applied|namespaces applied|Secret monitoring\/grafana-admin created|metrics-server: installing/)
+    assert.match(r.stderr, /would push \S+@sha1/)
+    assert.match(r.stderr, 'metrics-server: would install')
+    assert.not.match(r.stderr, /^\d\d:\d\d:\d\d .*: *$/m, 'an empty progress note')
+    assert.match(r.stderr.trim().split('\n').at(-1)!, 'dry run: nothing was changed')
   } finally {
     f.cleanup()
   }
@@ -146,6 +154,26 @@ test('the grafana password is generated once (0600 file), never printed, and the
     assert.is((await runScript('up', ['--only', 'addons'], { env: f.env })).code, 0)
     assert.equal(f.calls().filter(isMutating).map(line), [])
     assert.is(fs.readFileSync(file, 'utf8').trim(), password)
+  } finally {
+    f.cleanup()
+  }
+})
+
+test('a GRAFANA_ADMIN_PASSWORD you set is never written to disk; an earlier generated one is removed once replaced', async () => {
+  const mine = 'my-own-grafana-password-42'
+  const f = clusterWorld({ GRAFANA_ADMIN_PASSWORD: mine })
+  try {
+    const file = path.join(f.env.STATE_DIR!, 'grafana-admin-password')
+    fs.mkdirSync(f.env.STATE_DIR!, { recursive: true })
+    fs.writeFileSync(file, 'generated-by-an-earlier-up\n', { mode: 0o600 })
+    const r = await runScript('up', ['--only', 'addons', '--json'], { env: f.env })
+    assert.is(r.code, 0, r.stderr)
+    assert.not.ok(fs.existsSync(file), 'the stale generated password is gone')
+    const onDisk = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => e.isDirectory() ? onDisk(path.join(dir, e.name)) : [fs.readFileSync(path.join(dir, e.name), 'utf8')])
+    assert.not.ok(onDisk(f.env.STATE_DIR!).some((t) => t.includes(mine) || t.includes(Buffer.from(mine).toString('base64'))), 'the password is in no file of the state dir')
+    const secret = f.state().kube.objects['kind-platform'].find((o: any) => o.kind === 'Secret' && o.metadata.name === 'grafana-admin')
+    assert.is(Buffer.from(secret.data['admin-password'], 'base64').toString(), mine)
+    assert.equal(JSON.parse(r.stdout).endpoints.credentials, { user: 'admin', passwordFrom: 'GRAFANA_ADMIN_PASSWORD' })
   } finally {
     f.cleanup()
   }

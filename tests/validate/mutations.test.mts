@@ -112,6 +112,17 @@ test('a kustomization resource path that does not exist', async () => {
   })
 })
 
+test('an emptied manifest (apps/base/service.yaml with no content) is named, with the kustomization that lists it', async () => {
+  for (const content of ['', '# nothing here any more\n']) {
+    await withEdit('apps/base/service.yaml', () => content, async () => {
+      const r = await validate()
+      const p = expectProblem(r, { rule: 'yaml/empty', file: 'apps/base/service.yaml' })
+      assert.match(p.message, 'holds no Kubernetes object')
+      assert.match(p.message, 'apps/base/kustomization.yaml lists it')
+    })
+  }
+})
+
 test('a schema error: replicas: "two"', async () => {
   const file = deploymentFile()
   await withEdit(file, editDeployment((d) => { d.spec.replicas = 'two' }), async () => {

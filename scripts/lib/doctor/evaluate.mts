@@ -13,17 +13,21 @@ export interface DoctorRow {
   fix?: string
   /** a failed required row makes doctor (and up) exit non-zero */
   required: boolean
+  /** the tool is there but did not answer in time (a hang, not a missing tool) */
+  hung?: boolean
 }
 
 export interface Observations {
   platform: NodeJS.Platform
-  docker: { reachable: boolean; serverVersion?: string; clientVersion?: string; error?: string }
+  docker: { reachable: boolean; serverVersion?: string; clientVersion?: string; error?: string; hung?: boolean }
   kind?: string
   kubectl?: string
   helm?: string
   flux?: string
   /** host ports the platform binds: label -> probe result; `ours` when our own container holds it */
   ports: { label: string; port: number; state: PortProbe | 'ours' }[]
+  /** tools that are on PATH but did not answer their version call in time, or failed it: one line each */
+  problems?: Partial<Record<'kind' | 'kubectl' | 'helm' | 'flux', string>>
   inotify?: { maxUserWatches: number; maxUserInstances: number }
   diskFreeBytes?: number
   memoryBytes?: number
@@ -47,14 +51,19 @@ export function evaluateDoctor(o: Observations, c: Config, v: Versions): DoctorR
   const rows: DoctorRow[] = []
   const usesKind = c.provider === 'kind'
   const usesFlux = c.fluxMode !== 'none'
-  const tool = (check: string, version: string | undefined, minimum: string, required: boolean, why: string) => {
-    if (!version) rows.push({ check, status: required ? 'fail' : 'warn', detail: `not found on PATH${required ? '' : ' (not needed with this config)'}`, fix: installHint(check, o.platform, v), required })
+  const tool = (check: 'kind' | 'kubectl' | 'helm' | 'flux', version: string | undefined, minimum: string, required: boolean, why: string) => {
+    const problem = o.problems?.[check]
+    if (!version && problem) {
+      const hung = problem.startsWith('did not answer')
+      rows.push({ check, status: required ? 'fail' : 'warn', detail: `${problem}${required ? '' : ' (not needed with this config)'}`, fix: hung ? `\`${check} version\` hangs: see what it waits for (\`command -v ${check}\` shows which binary runs)` : `run \`${check} version\` to see why it fails`, required, ...(hung ? { hung: true } : {}) })
+    } else if (!version) rows.push({ check, status: required ? 'fail' : 'warn', detail: `not found on PATH${required ? '' : ' (not needed with this config)'}`, fix: installHint(check, o.platform, v), required })
     else if (!atLeast(version, minimum)) rows.push({ check, status: required ? 'fail' : 'warn', detail: `${version} is older than ${minimum} (${why})`, fix: installHint(check, o.platform, v), required })
     else rows.push({ check, status: 'ok', detail: version, required })
   }
 
   if (o.docker.reachable) rows.push({ check: 'docker', status: 'ok', detail: `daemon ${o.docker.serverVersion}`, required: usesKind })
-  else rows.push({ check: 'docker', status: usesKind ? 'fail' : 'warn', detail: o.docker.error ?? 'daemon not reachable', fix: o.docker.clientVersion ? 'start the Docker daemon (Docker Desktop, colima start, or sudo systemctl start docker)' : installHint('docker', o.platform, v), required: usesKind })
+  else if (o.docker.hung) rows.push({ check: 'docker', status: usesKind ? 'fail' : 'warn', detail: o.docker.error ?? 'did not answer', fix: 'the Docker daemon is not answering: check `docker info`; restart Docker (Docker Desktop, colima restart, or sudo systemctl restart docker)', required: usesKind, hung: true })
+  else rows.push({ check: 'docker', status: usesKind ? 'fail' : 'warn', detail: o.docker.error || 'daemon not reachable', fix: o.docker.clientVersion ? 'start the Docker daemon (Docker Desktop, colima start, or sudo systemctl start docker)' : installHint('docker', o.platform, v), required: usesKind })
 
   tool('kind', o.kind, v.kind.minimum, usesKind, 'needed for containerd 2.x registry wiring')
   if (o.kind && atLeast(o.kind, v.kind.minimum) && !atLeast(o.kind, 'v0.24.0')) {

@@ -4,7 +4,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import type { Config } from '../shell/config.mts'
 import { probePort } from '../shell/ports.mts'
-import type { Runner } from '../shell/run.mts'
+import type { Runner, VersionProbe } from '../shell/run.mts'
 import { readState } from '../shell/state.mts'
 import { dockerServer } from '../tools/docker.mts'
 import { fluxClientVersion } from '../tools/flux.mts'
@@ -36,7 +36,7 @@ export async function observe(r: Runner, c: Config, stateDir: string, root: stri
     : []
   const [docker, kind, kubectl, helm, flux, ports] = await Promise.all([
     kindTools ? dockerServer(r, 'doctor') : Promise.resolve({ reachable: false, error: 'not checked' }),
-    kindTools ? kindVersion(r, 'doctor') : Promise.resolve(undefined),
+    kindTools ? kindVersion(r, 'doctor') : Promise.resolve({} as VersionProbe),
     kubectlClientVersion(r, 'doctor'),
     helmVersion(r, 'doctor'),
     fluxClientVersion(r, 'doctor'),
@@ -50,9 +50,18 @@ export async function observe(r: Runner, c: Config, stateDir: string, root: stri
   const instances = readInt('/proc/sys/fs/inotify/max_user_instances')
   let diskFreeBytes: number | undefined
   try { const s = fs.statfsSync(root); diskFreeBytes = s.bavail * s.bsize } catch { /* unsupported fs */ }
+  // a tool that is there but hangs or errors is reported as such, never as "not found on PATH"
+  const problems: Observations['problems'] = {}
+  for (const [name, p] of [['kind', kind], ['kubectl', kubectl], ['helm', helm], ['flux', flux]] as const) {
+    if (p.problem && p.problem !== 'missing' && p.detail) problems[name] = p.detail
+  }
   return {
     platform: process.platform,
-    docker, kind, kubectl, helm, flux, ports,
+    docker, ports, problems,
+    ...(kind.version ? { kind: kind.version } : {}),
+    ...(kubectl.version ? { kubectl: kubectl.version } : {}),
+    ...(helm.version ? { helm: helm.version } : {}),
+    ...(flux.version ? { flux: flux.version } : {}),
     inotify: watches !== undefined && instances !== undefined ? { maxUserWatches: watches, maxUserInstances: instances } : undefined,
     diskFreeBytes,
     memoryBytes: os.totalmem(),

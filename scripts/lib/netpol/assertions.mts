@@ -19,6 +19,7 @@
 // An assertion that matches no traffic at all fails: a typo in a selector must not pass silently.
 
 import { parse } from 'yaml'
+import { yamlErrorText } from './load.mts'
 import { parseExternalSpec, type Cell, type Expectation } from './targets.mts'
 import { podId, PROTOCOLS, type Cluster, type ExternalTarget, type PodInfo, type Protocol } from './model.mts'
 import type { SourcedObject } from './objects.mts'
@@ -76,7 +77,7 @@ export function parseAssertions(text: string, file: string): AssertionsFile {
   try {
     doc = parse(text)
   } catch (e) {
-    throw new AssertionsError(file, 'YAML', (e as Error).message.split('\n')[0] ?? 'invalid')
+    throw new AssertionsError(file, 'not valid YAML', yamlErrorText(e as Error))
   }
   if (!isRecord(doc)) throw new AssertionsError(file, 'document', 'must be a mapping with `assertions:`')
   const fail = (where: string, message: string): never => {

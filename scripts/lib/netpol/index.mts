@@ -37,7 +37,10 @@ export function renderReport(report: NetpolReport, format: Format, color = false
 }
 
 function asStepError(e: unknown): never {
-  if (e instanceof LoadError || e instanceof InputProblem || e instanceof AssertionsError) {
+  if (e instanceof AssertionsError) {
+    throw new StepError({ step: 'netpol/assert', message: e.message, hint: `fix the assertions file named above (the format is shown in ${DEFAULT_ASSERTIONS_FILE})`, exitCode: EXIT.usage, cause: e })
+  }
+  if (e instanceof LoadError || e instanceof InputProblem) {
     throw new StepError({ step: 'netpol/input', message: e.message, hint: 'fix the manifest named above (the API server would reject it too)', exitCode: EXIT.usage, cause: e })
   }
   throw e

@@ -35,11 +35,17 @@ export function kustomizationFile(dir: string): string | undefined {
   return undefined
 }
 
+/** "line 4: <what>" for a YAML parser error (the yaml package appends "at line 4, column 1:" and a code frame). */
+export function yamlErrorText(e: { message: string; linePos?: [{ line: number; col: number }, ...unknown[]] }): string {
+  const what = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')
+  return e.linePos?.[0] ? `line ${e.linePos[0].line}: ${what}` : what
+}
+
 /** Every document of a YAML text as an object, with `file#index` as its source. */
 export function parseYamlDocuments(text: string, file: string): SourcedObject[] {
   const out: SourcedObject[] = []
   parseAllDocuments(text).forEach((doc, i) => {
-    if (doc.errors.length > 0) throw new LoadError(file, `YAML document ${i + 1}: ${doc.errors[0]?.message.split('\n')[0] ?? 'invalid'}`)
+    if (doc.errors.length > 0) throw new LoadError(file, `not valid YAML: ${doc.errors[0] ? yamlErrorText(doc.errors[0]) : `document ${i + 1}`}`)
     const obj = doc.toJS({ maxAliasCount: 100 }) as unknown
     if (obj !== null && obj !== undefined) out.push({ obj, source: `${file}#${i + 1}` })
   })
@@ -119,10 +125,55 @@ export async function loadInputs(inputs: readonly string[], options: LoadOptions
   for (const f of files) out.push(...parseYamlDocuments(fs.readFileSync(f, 'utf8'), rel(f)))
   for (const k of kustomizations) {
     if (!options.render) throw new LoadError(rel(k), 'is a Kustomize directory, and rendering is not available here')
-    const text = await options.render(k)
+    let text: string
+    try {
+      text = await options.render(k)
+    } catch (e) {
+      throw renderFailure(k, e, rel)
+    }
     out.push(...parseYamlDocuments(text, `${rel(k)} (kustomize)`))
   }
   return out
+}
+
+/**
+ * Why a kustomization did not render, named by file and line: kustomize reports a YAML error as
+ * `invalid Kustomization: yaml: line 67: ...` inside a klog line, without saying which file of the tree it means.
+ * So the YAML of the tree (kustomization files, the files they list, the directories they pull in) is parsed here
+ * and the first file that does not parse is named; otherwise kustomize's own words, without the klog prefix.
+ */
+export function renderFailure(dir: string, e: unknown, rel: (p: string) => string): LoadError {
+  const seen = new Set<string>()
+  const visit = (d: string): LoadError | undefined => {
+    if (seen.has(d)) return undefined
+    seen.add(d)
+    const kfile = kustomizationFile(d)
+    if (!kfile) return undefined
+    const files = [kfile]
+    let k: unknown
+    try { k = parseYaml(fs.readFileSync(kfile, 'utf8')) } catch { k = undefined }
+    const rec = (typeof k === 'object' && k !== null ? k : {}) as Record<string, unknown>
+    for (const r of ['resources', 'bases', 'components', 'patchesStrategicMerge'].flatMap((f) => (Array.isArray(rec[f]) ? rec[f] as unknown[] : []))) {
+      if (typeof r !== 'string' || r.includes('://')) continue
+      const p = path.resolve(d, r)
+      if (fs.existsSync(p) && fs.statSync(p).isFile() && /\.ya?ml$/i.test(p)) files.push(p)
+    }
+    for (const f of files) {
+      const bad = parseAllDocuments(fs.readFileSync(f, 'utf8')).flatMap((doc) => doc.errors)[0]
+      if (bad) return new LoadError(rel(f), `not valid YAML: ${yamlErrorText(bad)}`)
+    }
+    for (const sub of referencedDirs(kfile)) {
+      const found = visit(sub)
+      if (found) return found
+    }
+    return undefined
+  }
+  const located = visit(dir)
+  if (located) return located
+  const raw = e instanceof Error ? e.message : String(e)
+  // klog: E1203 12:30:52.968503 3149 run.go:72] "command failed" err="invalid Kustomization: ..."
+  const said = /err="(.*)"\s*(\[|$)/.exec(raw)?.[1] ?? raw.replace(/^failed with exit code \d+: /, '')
+  return new LoadError(rel(dir), `kustomize could not build it: ${said.replace(/\\"/g, '"')}`)
 }
 
 /** What `--repo` checks: the repository's GitOps content that can hold workloads and policies. */

@@ -1,5 +1,5 @@
-// The Grafana admin credentials: GRAFANA_ADMIN_PASSWORD, or a password generated once and kept in the state
-// directory (mode 0600, git-ignored). The cluster Secret monitoring/grafana-admin is built here as a manifest that
+// The Grafana admin credentials: GRAFANA_ADMIN_PASSWORD (never written to disk: the user keeps it), or a password
+// generated once and kept in the state directory (mode 0600, git-ignored). The cluster Secret monitoring/grafana-admin is built here as a manifest that
 // goes to kubectl on stdin: the password is never an argument, never echoed, and registered for redaction.
 
 import crypto from 'node:crypto'
@@ -27,8 +27,10 @@ export interface ResolvedPassword {
   file: string
   /** where it came from, for the log (never the value) */
   source: 'GRAFANA_ADMIN_PASSWORD' | 'state file' | 'generated'
-  /** the file must be (re)written */
+  /** the file must be (re)written (only ever for a generated password) */
   write: boolean
+  /** a stored file that no longer holds the password in use (GRAFANA_ADMIN_PASSWORD is set): remove it once applied */
+  removeStored: boolean
 }
 
 /** Decide the password without writing anything (dry-run safe). */
@@ -38,12 +40,13 @@ export function resolveGrafanaPassword(configured: string, stateDir: string): Re
   if (stored) hide(stored)
   if (configured) {
     hide(configured)
-    return { password: configured, file, source: 'GRAFANA_ADMIN_PASSWORD', write: stored !== configured }
+    // an older run's generated password, or a copy of this one an older version wrote: neither belongs on disk
+    return { password: configured, file, source: 'GRAFANA_ADMIN_PASSWORD', write: false, removeStored: stored !== '' }
   }
-  if (stored) return { password: stored, file, source: 'state file', write: false }
+  if (stored) return { password: stored, file, source: 'state file', write: false, removeStored: false }
   const password = generatePassword()
   hide(password)
-  return { password, file, source: 'generated', write: true }
+  return { password, file, source: 'generated', write: true, removeStored: false }
 }
 
 export function storePassword(r: ResolvedPassword): void {

@@ -4,7 +4,7 @@
 import os from 'node:os'
 import path from 'node:path'
 import { minimist } from 'zx'
-import { loadConfig, REPO_ROOT, type Config } from './config.mts'
+import { loadConfigReport, REPO_ROOT, type Config } from './config.mts'
 import { EXIT, formatFailure, InterruptedError, isStepError, StepError } from './errors.mts'
 import { redact } from './redact.mts'
 import { createRunner, type Runner } from './run.mts'
@@ -28,6 +28,22 @@ export interface FlagSpec {
   choices?: readonly string[]
   /** may be given several times (string flags): value becomes string[] */
   multiple?: boolean
+  /** number flags: bounds, named in the usage error (`--requests must be >= 1, got -5`) */
+  min?: number
+  max?: number
+  /** number flags: the value must be greater than this (e.g. 0 for a duration) */
+  above?: number
+  /** number flags: the value must be less than this */
+  below?: number
+  integer?: boolean
+}
+
+/** Positional arguments a command takes; commands without this take none. */
+export interface PositionalSpec {
+  /** shown in errors, e.g. "<root>" */
+  name: string
+  /** default 1 */
+  max?: number
 }
 
 export type FlagValues = Record<string, string | number | boolean | string[] | undefined>
@@ -60,6 +76,8 @@ export interface CommandSpec<F extends FlagValues = FlagValues> {
   description?: string
   flags?: Record<string, FlagSpec>
   examples?: string[]
+  /** positional arguments it takes (none when absent: any is a usage error) */
+  positionals?: PositionalSpec
   /** global flags this command does not support (e.g. a command without --dry-run) */
   without?: ('dry-run' | 'json')[]
   /** false for commands that must work without a valid config (none so far) */
@@ -85,11 +103,19 @@ function allFlags(spec: CommandSpec<any>): Record<string, FlagSpec> {
   return { ...globals, ...(spec.flags ?? {}) }
 }
 
+/** "whole number, 1 to 100000" for --help; '' for flags without bounds. */
+function boundsText(f: FlagSpec): string {
+  const low = f.min !== undefined ? `>= ${f.min}` : f.above !== undefined ? `> ${f.above}` : ''
+  const high = f.max !== undefined ? `<= ${f.max}` : f.below !== undefined ? `< ${f.below}` : ''
+  const range = f.min !== undefined && f.max !== undefined ? `${f.min} to ${f.max}` : [low, high].filter(Boolean).join(', ')
+  return [f.integer ? 'whole number' : '', range].filter(Boolean).join(', ')
+}
+
 export function renderHelp(spec: CommandSpec<any>): string {
   const flags = allFlags(spec)
   const rows = Object.entries(flags).map(([name, f]) => {
     const left = `${f.alias ? `-${f.alias}, ` : '    '}--${name}${f.type === 'boolean' ? '' : ` ${f.value ?? `<${f.type === 'number' ? 'n' : 'value'}>`}`}`
-    const extra = [f.choices ? `one of: ${f.choices.join(', ')}` : '', f.default !== undefined && f.type !== 'boolean' ? `default: ${f.default}` : ''].filter(Boolean).join('; ')
+    const extra = [f.choices ? `one of: ${f.choices.join(', ')}` : '', f.default !== undefined && f.type !== 'boolean' ? `default: ${f.default}` : '', boundsText(f)].filter(Boolean).join('; ')
     return [left, `${f.description}${extra ? ` (${extra})` : ''}`] as const
   })
   const width = Math.max(...rows.map(([l]) => l.length))
@@ -104,11 +130,28 @@ export function renderHelp(spec: CommandSpec<any>): string {
   if (spec.examples?.length) lines.push('', 'Examples:', ...spec.examples.map((e) => `  ${e}`))
   lines.push('', 'Configuration: environment > .env > defaults; see .env.example. Exit codes: 0 ok, 1 check failed, 2 usage/config,',
     '3 missing tool, 4 precondition (busy port, confirmation needed, another run holds the lock), 5 command failed, 6 timeout,',
-    '130 interrupted.')
+    '70 bug, 130 interrupted.')
   return `${lines.join('\n')}\n`
 }
 
-/** Parse argv strictly: unknown flags and bad values are usage errors naming the flag. */
+const NEGATIVE_NUMBER = /^-(\d+\.?\d*|\.\d+)$/
+const DECIMAL = /^-?(\d+\.?\d*|\.\d+)$/
+
+/** The bound a number breaks, as the usage error says it; undefined when it is within them. */
+export function numberProblem(f: FlagSpec, n: number): string | undefined {
+  if (f.integer && !Number.isInteger(n)) return 'must be a whole number'
+  if (f.min !== undefined && n < f.min) return `must be >= ${f.min}`
+  if (f.above !== undefined && !(n > f.above)) return `must be > ${f.above}`
+  if (f.max !== undefined && n > f.max) return `must be <= ${f.max}`
+  if (f.below !== undefined && !(n < f.below)) return `must be < ${f.below}`
+  return undefined
+}
+
+/**
+ * Parse argv strictly: unknown flags, flags that take a value and get none (`--only`, `--only=`, `--only --yes`),
+ * numbers out of their declared bounds and positional arguments a command does not take are usage errors naming
+ * the flag. A negative number after a flag is its value (`--requests -5`), not another flag.
+ */
 export function parseFlags(spec: CommandSpec<any>, argv: string[]): { flags: FlagValues; args: string[] } {
   const flags = allFlags(spec)
   const boolean = Object.entries(flags).filter(([, f]) => f.type === 'boolean').map(([k]) => k)
@@ -116,12 +159,38 @@ export function parseFlags(spec: CommandSpec<any>, argv: string[]): { flags: Fla
   const alias = Object.fromEntries(Object.entries(flags).filter(([, f]) => f.alias).map(([k, f]) => [f.alias!, k]))
   const known = new Set([...Object.keys(flags), ...Object.keys(alias)])
   const usage = (message: string) => new StepError({ step: 'flags', message, hint: `see npx zx scripts/${spec.name}.mts --help`, exitCode: EXIT.usage })
-  const parsed = minimist(argv, {
+  const placeholder = (name: string) => flags[name]!.value ?? (flags[name]!.type === 'number' ? '<n>' : '<value>')
+
+  // minimist would take `--only --yes` as an empty --only and `-5` as a flag named 5: settle values first.
+  const tokens: string[] = []
+  for (let i = 0; i < argv.length; i++) {
+    const tok = argv[i]!
+    if (tok === '--') { tokens.push(...argv.slice(i)); break }
+    const m = NEGATIVE_NUMBER.test(tok) ? null : /^(--?)([^=]+)(=(.*))?$/.exec(tok)
+    // grouped short flags (-yv) and attached values (-c5) are minimist's to read
+    const short = m?.[1] === '-'
+    const name = !m ? undefined : short ? alias[m[2]!] : m[2]!
+    if (!name || !flags[name] || flags[name]!.type === 'boolean') { tokens.push(tok); continue }
+    const shown = tok.split('=')[0]!
+    const needsValue = (got = '') => usage(`${shown} needs a value: ${shown} ${placeholder(name)}${got}`)
+    if (m![3] !== undefined) {
+      if (m![4] === '') throw needsValue()
+      tokens.push(tok)
+      continue
+    }
+    const next = argv[i + 1]
+    if (next === undefined || next === '' || next === '--') throw needsValue()
+    if (next.startsWith('-') && next !== '-' && !NEGATIVE_NUMBER.test(next)) throw needsValue(` (got the flag ${next}; a value that starts with - is written ${shown}=${next})`)
+    tokens.push(`--${name}=${next}`)
+    i++
+  }
+
+  const parsed = minimist(tokens, {
     boolean,
     string,
     alias,
     unknown: (a: string) => {
-      if (!a.startsWith('-')) return true
+      if (!a.startsWith('-') || a === '-') return true
       const name = a.replace(/^--?(no-)?/, '').split('=')[0]!
       if (!known.has(name)) throw usage(`unknown flag ${a.split('=')[0]}`)
       return true
@@ -131,21 +200,40 @@ export function parseFlags(spec: CommandSpec<any>, argv: string[]): { flags: Fla
   for (const [name, f] of Object.entries(flags)) {
     let v = parsed[name] as unknown
     if (f.type === 'boolean') { out[name] = v === undefined ? (f.default as boolean | undefined) ?? false : Boolean(v); continue }
-    // minimist reads `--flag` at the end, `--flag --next` and `--flag=` as '' (CONTRACTS.md: a usage error)
-    if (v === '' || (Array.isArray(v) && v.includes(''))) throw usage(`--${name} needs a value${f.value ? ` ${f.value}` : ''}`)
     if (v === undefined) { out[name] = f.default as never; continue }
     if (Array.isArray(v) && !f.multiple) v = v.at(-1)
-    if (f.multiple) { out[name] = (Array.isArray(v) ? v : [v]).map(String).flatMap((s) => s.split(',')).filter(Boolean); continue }
+    if (f.multiple) {
+      const list = (Array.isArray(v) ? v : [v]).map(String).flatMap((x) => x.split(',')).map((x) => x.trim())
+      if (list.some((x) => x === '')) throw usage(`--${name} needs a value: --${name} ${placeholder(name)}`)
+      out[name] = list
+      continue
+    }
     if (f.type === 'number') {
-      const n = Number(v)
-      if (!Number.isFinite(n)) throw usage(`--${name} ${String(v)} is not a number`)
+      const raw = String(v).trim()
+      const n = Number(raw)
+      if (!DECIMAL.test(raw) || !Number.isFinite(n)) throw usage(`--${name} ${String(v)} is not a number`)
+      const problem = numberProblem(f, n)
+      if (problem) throw usage(`--${name} ${problem}, got ${raw}`)
       out[name] = n
       continue
     }
     if (f.choices && !f.choices.includes(String(v))) throw usage(`--${name} ${String(v)} is not one of ${f.choices.join(', ')}`)
     out[name] = String(v)
   }
-  return { flags: out, args: (parsed._ as unknown[]).map(String) }
+  const args = (parsed._ as unknown[]).map(String)
+  const max = spec.positionals ? spec.positionals.max ?? 1 : 0
+  if (args.length > max) {
+    throw usage(max === 0
+      ? `unexpected argument ${JSON.stringify(args[0])}: ${spec.name} takes no positional arguments`
+      : `too many arguments (${args.length}): ${spec.name} takes at most ${max} ${spec.positionals!.name}`)
+  }
+  return { flags: out, args }
+}
+
+/** --help anywhere before `--` wins over every other flag, valid or not. */
+const wantsHelp = (argv: string[]): boolean => {
+  const end = argv.indexOf('--')
+  return (end === -1 ? argv : argv.slice(0, end)).some((a) => a === '--help' || a === '-h')
 }
 
 /** argv after the script path, whether run as `npx zx scripts/x.mts ...` or `node scripts/x.mts ...`. */
@@ -199,16 +287,18 @@ export async function runCommand<F extends FlagValues>(spec: CommandSpec<F>, opt
 
   let code: number
   try {
-    const { flags, args } = parseFlags(spec, argv)
+    const help = wantsHelp(argv)
+    const { flags, args } = help ? { flags: { help: true } as FlagValues, args: [] } : parseFlags(spec, argv)
     if (flags.help) {
       process.stdout.write(renderHelp(spec))
       code = EXIT.ok
     } else {
-      const config = loadConfig({ env, root })
+      const out = createUi({ env })
+      ui = out
+      const { config } = loadConfigReport({ env, root, onWarning: (w) => out.warn(w) })
       const json = Boolean(flags.json)
       const dryRun = Boolean(flags['dry-run'])
       runner = createRunner({ dryRun, verbose: Boolean(flags.verbose), env })
-      ui = createUi({ env })
       const dir = stateDir(root, config.stateDir)
       const u = ui
       await checkStateDir({ configured: config.stateDir, dir, root, home: env.HOME || os.homedir(), tracked: (d) => trackedFiles(runner!, d), warn: (l) => u.warn(l) })

@@ -70,13 +70,22 @@ export function loadVersions(root = REPO_ROOT): Versions {
   return YAML.parse(fs.readFileSync(path.join(root, 'cluster', 'versions.yaml'), 'utf8')) as Versions
 }
 
-class Invalid extends Error {}
+/** A value a parser rejects; `reason` says why when "expected <allowed>" alone would not. */
+class Invalid extends Error {
+  readonly reason: string | undefined
+  constructor(reason?: string) {
+    super(reason ?? 'invalid')
+    this.reason = reason
+  }
+}
 
 const oneOf = <T extends string>(...values: T[]) => (raw: string): T => {
   if (!(values as string[]).includes(raw)) throw new Invalid()
   return raw as T
 }
+// Leading zeros are refused, not guessed: a shell or YAML would read 010 as octal 8, a person means 10.
 const int = (min: number, max: number) => (raw: string): number => {
+  if (/^-?0\d+$/.test(raw)) throw new Invalid('no leading zeros: write it without them')
   if (!/^-?\d+$/.test(raw)) throw new Invalid()
   const n = Number(raw)
   if (n < min || n > max) throw new Invalid()
@@ -102,6 +111,15 @@ export function parseDuration(raw: string): number {
   return ms
 }
 
+/** Timer-backed durations need a ceiling: setTimeout fires at once beyond 2^31-1 ms (24.8 days). */
+export const MAX_DURATION_MS = 24 * 3600_000
+const duration = (maxMs = MAX_DURATION_MS) => (raw: string): number => {
+  const ms = parseDuration(raw)
+  if (ms > maxMs) throw new Invalid(`at most ${maxMs / 3600_000}h`)
+  return ms
+}
+const DURATION_ALLOWED = 'a duration like 90s, 5m, 1h30m, from 1s to 24h'
+
 const environments = (raw: string): Environment[] => {
   const list = raw.split(',').map((s) => s.trim()).filter(Boolean)
   if (list.length === 0 || list.some((e) => !(ALL_ENVIRONMENTS as string[]).includes(e))) throw new Invalid()
@@ -115,7 +133,7 @@ export const KEYS: readonly KeySpec[] = [
     doc: 'Kube context to target. Required with PLATFORM_PROVIDER=existing; with kind it is always kind-<CLUSTER_NAME>.' },
   { key: 'CLUSTER_NAME', field: 'clusterName', def: 'platform', allowed: 'lowercase letters, digits and "-", at most 40 characters', parse: dns1123(40),
     doc: 'Name of the kind cluster (its kube context is kind-<name>). down only ever deletes the cluster with exactly this name.' },
-  { key: 'WORKERS', field: 'workers', def: '2', allowed: 'an integer from 1 to 10', parse: int(1, 10),
+  { key: 'WORKERS', field: 'workers', def: '2', allowed: 'an integer from 1 to 10, without leading zeros (010 is rejected, not read as 10 or octal 8)', parse: int(1, 10),
     doc: 'Number of kind worker nodes (plus one control-plane node).' },
   { key: 'KIND_NODE_IMAGE', field: 'nodeImage', def: (v) => v.kind.nodeImage, allowed: 'an image reference, pinned by tag or digest', parse: nonEmpty,
     doc: 'kind node image (Kubernetes version). Default pinned in cluster/versions.yaml.' },
@@ -159,12 +177,12 @@ export const KEYS: readonly KeySpec[] = [
   }, doc: 'SECRET. Grafana admin password; empty = generated once by up and stored in .platform/ (git-ignored) and the cluster Secret monitoring/grafana-admin.' },
   { key: 'ENVIRONMENTS', field: 'environments', def: 'dev,staging,production', allowed: 'a comma-separated subset of dev,staging,production', parse: environments,
     doc: 'Which demo app environments to deploy and check.' },
-  { key: 'CLUSTER_TIMEOUT', field: 'clusterTimeoutMs', def: '5m', allowed: 'a duration like 90s, 5m, 1h', parse: parseDuration,
-    doc: 'How long kind create cluster may wait for the control plane.' },
-  { key: 'RECONCILE_TIMEOUT', field: 'reconcileTimeoutMs', def: '10m', allowed: 'a duration like 90s, 5m, 1h', parse: parseDuration,
+  { key: 'CLUSTER_TIMEOUT', field: 'clusterTimeoutMs', def: '10m', allowed: DURATION_ALLOWED, parse: duration(),
+    doc: 'How long kind create cluster may take in all (node image pull included; also its --wait). Like every timeout here, the command gets a tenth more (1s to 30s) to report it itself, then is killed.' },
+  { key: 'RECONCILE_TIMEOUT', field: 'reconcileTimeoutMs', def: '10m', allowed: DURATION_ALLOWED, parse: duration(),
     doc: 'How long up waits for every Flux Kustomization/HelmRelease to become Ready.' },
-  { key: 'HELM_TIMEOUT', field: 'helmTimeoutMs', def: '5m', allowed: 'a duration like 90s, 5m, 1h', parse: parseDuration,
-    doc: 'helm upgrade --install --wait timeout per release.' },
+  { key: 'HELM_TIMEOUT', field: 'helmTimeoutMs', def: '10m', allowed: DURATION_ALLOWED, parse: duration(),
+    doc: 'How long one helm upgrade --install --wait (or uninstall) may take (the default covers the longest spec.timeout in infrastructure/, kube-prometheus-stack: 10m).' },
   { key: 'STATE_DIR', field: 'stateDir', def: '.platform', allowed: 'a directory path (relative to the repo root) of its own: not the repo, its own directories or tracked files, / or $HOME', parse: nonEmpty,
     doc: 'Local state (chosen ports, effective kind config, run reports, diagnostics, the run lock). Git-ignored. down removes only the files the suite recorded writing there (manifest.jsonl).' },
 ]
@@ -174,17 +192,75 @@ export const SECRET_KEYS = KEYS.filter((k) => k.secret).map((k) => k.key)
 export interface LoadOptions {
   env?: NodeJS.ProcessEnv
   root?: string
-  /** path of the .env file; default <root>/.env */
+  /** path of the .env file; default <root>/.env (a missing file is fine: there is nothing to override) */
   envFile?: string
+  /** told about suspicious keys as soon as the file is read, so they show even when a value is invalid */
+  onWarning?: (line: string) => void
+}
+
+const usageError = (message: string, hint: string) => new StepError({ step: 'config', message, hint, exitCode: EXIT.usage })
+
+/** The KEY=value file to read: PLATFORM_ENV_FILE must name a readable file; the default .env may be absent. */
+function readEnvFile(opts: LoadOptions, root: string, env: NodeJS.ProcessEnv): { file: string; label: string; values: Record<string, string> } {
+  // PLATFORM_ENV_FILE lets tests (and people with several setups) point at another file; empty means unset.
+  const named = opts.envFile === undefined && env.PLATFORM_ENV_FILE ? env.PLATFORM_ENV_FILE : undefined
+  const file = opts.envFile ?? named ?? path.join(root, '.env')
+  const label = named ? `PLATFORM_ENV_FILE=${named}` : path.relative(root, file) || file
+  let stat: fs.Stats
+  try {
+    stat = fs.statSync(file)
+  } catch {
+    if (named) throw usageError(`${label}: no such file`, 'point PLATFORM_ENV_FILE at an existing KEY=value file, or unset it to read .env')
+    return { file, label, values: {} }
+  }
+  if (stat.isDirectory()) throw usageError(`${label} is a directory, not a KEY=value file (${file})`, 'remove or rename that directory; configuration lives in a file (see .env.example)')
+  try {
+    return { file, label, values: dotenv.parse(fs.readFileSync(file)) }
+  } catch (e) {
+    throw usageError(`${label} cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, `check the permissions of ${file}`)
+  }
+}
+
+/** Levenshtein distance, for "did you mean" (keys are short: the quadratic table is nothing). */
+export function editDistance(a: string, b: string): number {
+  const prev = Array.from({ length: b.length + 1 }, (_, j) => j)
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0]!
+    prev[0] = i
+    for (let j = 1; j <= b.length; j++) {
+      const up = prev[j]!
+      prev[j] = Math.min(up + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1))
+      diag = up
+    }
+  }
+  return prev[b.length]!
+}
+
+/**
+ * Keys in the file that are not configuration keys but look like one (a typo within 2 edits, or our prefix such as
+ * REGISTRY_ or FLUX_): named with the closest known key. Unrelated keys (PATH, GREETING) are left alone.
+ */
+export function unknownKeyWarnings(fileKeys: string[], label: string): string[] {
+  const known = KEYS.map((k) => k.key)
+  const prefixes = new Set(known.map((k) => k.split('_')[0]!))
+  const out: string[] = []
+  for (const key of fileKeys) {
+    if (known.includes(key)) continue
+    if (key === 'PLATFORM_ENV_FILE') { out.push(`${label}: PLATFORM_ENV_FILE has no effect inside the file; set it in the environment`); continue }
+    const [closest] = known.map((k) => ({ k, d: editDistance(key.toUpperCase(), k) })).sort((x, y) => x.d - y.d)
+    if (!closest) continue
+    if (closest.d <= 2 || (key.includes('_') && prefixes.has(key.split('_')[0]!.toUpperCase()))) {
+      out.push(`${label}: ${key} is not a configuration key and is ignored (did you mean ${closest.k}?)`)
+    }
+  }
+  return out
 }
 
 /** Merge sources with precedence env > .env > defaults; returns raw strings plus where each came from. */
-export function resolveRaw(opts: LoadOptions = {}): { raw: Record<string, string>; source: Record<string, 'env' | '.env' | 'default'> } {
+export function resolveRaw(opts: LoadOptions = {}): { raw: Record<string, string>; source: Record<string, 'env' | '.env' | 'default'>; warnings: string[] } {
   const root = opts.root ?? REPO_ROOT
   const env = opts.env ?? process.env
-  // PLATFORM_ENV_FILE lets tests (and people with several setups) point at another file.
-  const file = opts.envFile ?? env.PLATFORM_ENV_FILE ?? path.join(root, '.env')
-  const fromFile = fs.existsSync(file) ? dotenv.parse(fs.readFileSync(file)) : {}
+  const { label, values: fromFile } = readEnvFile(opts, root, env)
   const versions = loadVersions(root)
   const raw: Record<string, string> = {}
   const source: Record<string, 'env' | '.env' | 'default'> = {}
@@ -195,12 +271,21 @@ export function resolveRaw(opts: LoadOptions = {}): { raw: Record<string, string
     raw[k.key] = typeof k.def === 'function' ? k.def(versions) : k.def
     source[k.key] = 'default'
   }
-  return { raw, source }
+  return { raw, source, warnings: unknownKeyWarnings(Object.keys(fromFile), label) }
 }
 
-export function loadConfig(opts: LoadOptions = {}): Config {
-  const { raw, source } = resolveRaw(opts)
+export interface LoadedConfig {
+  config: Config
+  /** one line each: keys in the file that look like typos of ours */
+  warnings: string[]
+}
+
+/** Config plus warnings; every invalid key is reported at once (one line each), exit 2. */
+export function loadConfigReport(opts: LoadOptions = {}): LoadedConfig {
+  const { raw, source, warnings } = resolveRaw(opts)
+  for (const w of warnings) opts.onWarning?.(w)
   const out: Record<string, unknown> = {}
+  const problems: string[] = []
   for (const k of KEYS) {
     const value = raw[k.key] as string
     if (k.secret) registerSecret(value)
@@ -209,24 +294,29 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     } catch (e) {
       if (!(e instanceof Invalid)) throw e
       const shown = k.secret ? '***' : JSON.stringify(value)
-      throw new StepError({
-        step: 'config',
-        message: `${k.key}=${shown} (from ${source[k.key]}) is invalid: expected ${k.allowed}`,
-        hint: `fix ${k.key} in your environment or .env (see .env.example)`,
-        exitCode: EXIT.usage,
-      })
+      problems.push(`${k.key}=${shown} (from ${source[k.key]}) is invalid: expected ${k.allowed}${e.reason ? ` (${e.reason})` : ''}`)
     }
   }
-  const config = out as unknown as Config
-  checkCombinations(config)
-  if (config.provider === 'kind') config.kubeContext = `kind-${config.clusterName}`
-  return config
+  if (problems.length === 0) {
+    const config = out as unknown as Config
+    problems.push(...combinationProblems(config).map((p) => p.message))
+    if (problems.length === 0) {
+      if (config.provider === 'kind') config.kubeContext = `kind-${config.clusterName}`
+      return { config, warnings }
+    }
+    if (problems.length === 1) throw usageError(problems[0]!, combinationProblems(config)[0]!.hint)
+  }
+  const keys = [...new Set(problems.map((p) => /^[A-Z_]+/.exec(p)?.[0]).filter(Boolean))]
+  throw usageError(problems.join('\n✖ config: '), `fix ${keys.length === 1 ? keys[0] : 'these keys'} in your environment or .env (see .env.example)`)
 }
 
-function checkCombinations(c: Config): void {
-  const fail = (message: string, hint: string) => {
-    throw new StepError({ step: 'config', message, hint, exitCode: EXIT.usage })
-  }
+export function loadConfig(opts: LoadOptions = {}): Config {
+  return loadConfigReport(opts).config
+}
+
+function combinationProblems(c: Config): { message: string; hint: string }[] {
+  const out: { message: string; hint: string }[] = []
+  const fail = (message: string, hint: string) => { out.push({ message, hint }) }
   if (c.provider === 'existing' && !c.kubeContext) {
     fail('PLATFORM_PROVIDER=existing needs KUBE_CONTEXT', 'set KUBE_CONTEXT to a context from `kubectl config get-contexts`')
   }
@@ -243,6 +333,7 @@ function checkCombinations(c: Config): void {
       if (ports[i]![1] === ports[j]![1]) fail(`${ports[i]![0]} and ${ports[j]![0]} are both ${ports[i]![1]}`, 'give every host port its own value')
     }
   }
+  return out
 }
 
 /** Render .env.example from KEYS (used by a test to keep the file honest, and to regenerate it). */

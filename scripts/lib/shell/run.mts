@@ -2,6 +2,9 @@
 // - verbose: echo each command (redacted) and its stderr to our stderr
 // - dry-run: mutating calls are printed and recorded, not run; read-only queries still run
 // - timeouts, retries with exponential backoff, and tracking of children so Ctrl-C can kill them all
+// Every child runs in its own process group, and timeouts and Ctrl-C kill that group directly: zx's own kill()
+// walks the process tree with `ps` spawned through a shell, which made Node print a DEP0190 warning, and a
+// child that traps SIGTERM and exits 143 still counts as timed out because the timer, not the exit code, says so.
 
 import { spawn, type ChildProcess } from 'node:child_process'
 import { $, type ProcessOutput, type ProcessPromise } from 'zx'
@@ -36,6 +39,8 @@ export interface RunResult {
   ok: boolean
   dryRun: boolean
   durationMs: number
+  /** killed because it ran past its time limit; stderr then ends with "timed out after Ns" */
+  timedOut?: boolean
 }
 
 export interface StartOptions {
@@ -83,8 +88,53 @@ export const INSTALL_HINTS: Record<string, string> = {
   flux: 'install the flux CLI (brew install fluxcd/tap/flux, or https://fluxcd.io/flux/installation/)',
 }
 
-/** The last non-empty line of a command's output: what kubectl/docker/helm put their error in. */
-export const lastLine = (s: string): string => s.trim().split('\n').filter(Boolean).at(-1) ?? ''
+/**
+ * The line of a command's output that says why it failed: the Docker daemon's own reason when there is one
+ * (`docker run` ends with "Run 'docker run --help' for more information", `docker start` with "failed to start
+ * containers: x"), otherwise the last non-empty line that is not a pointer to --help.
+ */
+export function lastLine(s: string): string {
+  const lines = s.split('\n').map((l) => l.trim()).filter(Boolean)
+  const daemon = lines.find((l) => l.includes('Error response from daemon:'))
+  if (daemon) return daemon.replace(/^docker:\s*/, '')
+  return lines.filter((l) => !/^(Run|See) '[^']+ --help'/.test(l)).at(-1) ?? ''
+}
+
+/**
+ * How long an external call may run when the tool has its own deadline (`--timeout`, `--wait`): that deadline plus
+ * a margin for the tool to notice and report it itself: a tenth of it, at least 1s and at most 30s.
+ */
+export function withMargin(ms: number): number {
+  return ms + Math.min(30_000, Math.max(1_000, Math.ceil(ms / 10)))
+}
+
+/** "timed out after 90s" / "after 1.5s": the limit as a person reads it. */
+export const timedOutAfter = (ms: number): string => `timed out after ${ms >= 10_000 || ms % 1000 === 0 ? Math.round(ms / 1000) : (ms / 1000).toFixed(1)}s`
+
+/** What a `<tool> version` call saw: the version, or why there is none. A hang is not a missing tool. */
+export interface VersionProbe {
+  version?: string
+  /** missing: not on PATH; hung: no answer within the limit; failed: answered with an error or no version */
+  problem?: 'missing' | 'hung' | 'failed'
+  /** one line for a person, e.g. "did not answer within 10s" */
+  detail?: string
+}
+
+export function versionProbe(res: RunResult, version: string | undefined, timeoutMs: number): VersionProbe {
+  if (version && res.ok) return { version }
+  if (res.timedOut) return { problem: 'hung', detail: `did not answer within ${Math.round(timeoutMs / 1000)}s` }
+  if (res.exitCode === 127 && /command not found|No such file|not found/.test(res.stderr)) return { problem: 'missing', detail: 'not found on PATH' }
+  return { problem: 'failed', detail: res.ok ? 'printed no version' : `failed: ${lastLine(res.stderr) || `exit ${res.exitCode}`}` }
+}
+
+/** Kill a child's whole process group (it was spawned detached); a group already gone is fine. */
+function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (!pid) return
+  try { process.kill(-pid, signal) } catch { try { process.kill(pid, signal) } catch { /* gone */ } }
+}
+
+/** setTimeout fires at once for delays above 2^31-1 ms; longer limits are capped (24 days is no limit anyway). */
+const MAX_TIMER_MS = 2 ** 31 - 1
 
 export function formatCommand(bin: string, args: readonly string[]): string {
   const q = (a: string) => (/^[\w@%+=:,./*-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)
@@ -113,37 +163,45 @@ export function createRunner(options: RunnerOptions = {}): Runner {
       env,
       cwd: opts.cwd,
       input: opts.input,
-      timeout: opts.timeoutMs,
-      timeoutSignal: 'SIGTERM',
+      detached: true,
     })`${bin} ${args}`
     inflight.add(p)
+    let timedOut = false
+    let killTimer: NodeJS.Timeout | undefined
+    const timer = opts.timeoutMs === undefined ? undefined : setTimeout(() => {
+      timedOut = true
+      killGroup(p.child?.pid, 'SIGTERM')
+      killTimer = setTimeout(() => killGroup(p.child?.pid, 'SIGKILL'), 2000)
+    }, Math.min(opts.timeoutMs, MAX_TIMER_MS))
     let out: ProcessOutput
     try {
       out = await p
     } finally {
+      clearTimeout(timer)
+      clearTimeout(killTimer)
       inflight.delete(p)
     }
     const exitCode = out.exitCode ?? (out.signal ? 128 + 15 : 1)
     return {
       stdout: out.stdout,
-      stderr: out.stderr,
+      // nothrow callers show the last stderr line: after a timeout that line says so
+      stderr: timedOut ? `${out.stderr.trimEnd()}${out.stderr.trim() ? '\n' : ''}${timedOutAfter(opts.timeoutMs ?? 0)}\n` : out.stderr,
       exitCode,
-      ok: exitCode === 0,
+      ok: exitCode === 0 && !timedOut,
       dryRun: false,
       durationMs: Date.now() - t0,
-      // zx reports a timeout as a signal with no exit code
-      ...(out.exitCode === null && opts.timeoutMs ? { timedOut: true } : {}),
+      ...(timedOut ? { timedOut: true } : {}),
     }
   }
 
-  function failure(bin: string, args: readonly string[], opts: RunOptions, r: RunResult & { timedOut?: boolean }): StepError {
+  function failure(bin: string, args: readonly string[], opts: RunOptions, r: RunResult): StepError {
     const command = formatCommand(bin, args)
     if (r.exitCode === 127 && /command not found|No such file/.test(r.stderr)) {
       return new StepError({ step: opts.step, message: `${bin} is not installed or not on PATH`, command, hint: INSTALL_HINTS[bin] ?? `install ${bin}`, exitCode: EXIT.missingTool })
     }
-    const last = redact(r.stderr.trim() || r.stdout.trim()).split('\n').filter(Boolean).at(-1) ?? ''
+    const last = redact(lastLine(r.stderr.trim() ? r.stderr : r.stdout))
     if (r.timedOut) {
-      return new StepError({ step: opts.step, message: `timed out after ${Math.round((opts.timeoutMs ?? 0) / 1000)}s`, command, hint: opts.hint ?? 'raise the timeout or look at the diagnostics', exitCode: EXIT.timeout, details: redact(r.stderr) })
+      return new StepError({ step: opts.step, message: timedOutAfter(opts.timeoutMs ?? 0), command, hint: opts.hint ?? 'raise the timeout or look at the diagnostics', exitCode: EXIT.timeout, details: redact(`${r.stdout}\n${r.stderr}`.trim()) })
     }
     return new StepError({
       step: opts.step,
@@ -172,9 +230,9 @@ export function createRunner(options: RunnerOptions = {}): Runner {
       if (verbose) log(`$ ${shown}`)
       const attempts = 1 + (opts.retries ?? 0)
       let delay = opts.retryDelayMs ?? 1000
-      let result: RunResult & { timedOut?: boolean } = await once(bin, args, opts)
+      let result: RunResult = await once(bin, args, opts)
       for (let i = 1; i < attempts && !result.ok && !aborted; i++) {
-        if (result.exitCode === 127) break
+        if (result.exitCode === 127 || result.timedOut) break
         if (verbose) log(`  attempt ${i}/${attempts - 1} failed (exit ${result.exitCode}); retrying in ${delay}ms`)
         await sleep(delay)
         delay = Math.min(delay * 2, 30_000)
@@ -215,7 +273,12 @@ export function createRunner(options: RunnerOptions = {}): Runner {
 
     async killAll() {
       await Promise.all([...started].map((s) => s.stop()))
-      await Promise.all([...inflight].map(async (p) => { try { await p.kill('SIGTERM') } catch { /* gone */ } }))
+      // each child leads its own process group: end the group (a shell's children too), never via zx's kill()
+      await Promise.all([...inflight].map(async (p) => {
+        killGroup(p.child?.pid, 'SIGTERM')
+        const done = await Promise.race([p.then(() => true, () => true), sleep(2000).then(() => false)])
+        if (!done) killGroup(p.child?.pid, 'SIGKILL')
+      }))
     },
 
     abort() {

@@ -1,12 +1,14 @@
 // docker CLI adapter. Only this file runs `docker`.
 
 import { EXIT, StepError } from '../shell/errors.mts'
-import { lastLine, type Runner } from '../shell/run.mts'
+import { formatCommand, lastLine, type Runner } from '../shell/run.mts'
 
-export interface DockerServer { reachable: boolean; serverVersion?: string; clientVersion?: string; error?: string }
+/** `hung`: the CLI or the daemon behind it did not answer in time (not the same as missing). */
+export interface DockerServer { reachable: boolean; serverVersion?: string; clientVersion?: string; error?: string; hung?: boolean }
 
 export async function dockerServer(r: Runner, step = 'docker'): Promise<DockerServer> {
   const res = await r.run('docker', ['version', '--format', '{{json .}}'], { step, nothrow: true, timeoutMs: 15_000 })
+  if (res.timedOut) return { reachable: false, hung: true, error: 'docker version did not answer within 15s' }
   if (res.exitCode === 127) return { reachable: false, error: 'docker CLI not found' }
   let parsed: { Client?: { Version?: string }; Server?: { Version?: string } | null } = {}
   try { parsed = JSON.parse(res.stdout.trim().split('\n')[0] || '{}') } catch { /* client prints plain text on some errors */ }
@@ -15,7 +17,7 @@ export async function dockerServer(r: Runner, step = 'docker'): Promise<DockerSe
     reachable: res.ok && Boolean(serverVersion),
     serverVersion,
     clientVersion: parsed.Client?.Version,
-    error: res.ok ? undefined : (res.stderr.trim().split('\n').at(-1) ?? 'docker daemon not reachable'),
+    error: res.ok ? undefined : (lastLine(res.stderr) || 'docker daemon not reachable'),
   }
 }
 
@@ -76,8 +78,10 @@ export function parseContainerInspect(stdout: string): ContainerInfo[] {
 export async function inspectContainers(r: Runner, names: string[], step = 'docker'): Promise<ContainerInfo[]> {
   if (names.length === 0) return []
   const res = await r.run('docker', ['inspect', '--type', 'container', ...names], { step, nothrow: true, timeoutMs: 30_000 })
-  if (!res.ok && !/No such (object|container)/i.test(res.stderr)) {
-    throw new StepError({ step, message: `docker inspect failed: ${res.stderr.trim().split('\n').at(-1) ?? `exit ${res.exitCode}`}`, command: `docker inspect --type container ${names.join(' ')}`, hint: 'is the Docker daemon running? (npx zx scripts/doctor.mts)', exitCode: EXIT.commandFailed })
+  if (!res.ok && (res.timedOut || !/No such (object|container)/i.test(res.stderr))) {
+    const command = `docker inspect --type container ${names.join(' ')}`
+    if (res.timedOut) throw new StepError({ step, message: `docker inspect did not answer: ${lastLine(res.stderr)}`, command, hint: 'the Docker daemon is not answering: check `docker info`, restart Docker if it hangs too', exitCode: EXIT.timeout })
+    throw new StepError({ step, message: `docker inspect failed: ${lastLine(res.stderr) || lastLine(res.stdout) || `exit ${res.exitCode} without a message`}`, command, hint: 'is the Docker daemon running? (npx zx scripts/doctor.mts)', exitCode: EXIT.commandFailed })
   }
   return parseContainerInspect(res.stdout).filter((c) => names.includes(c.name))
 }
@@ -101,9 +105,37 @@ export async function listContainers(r: Runner, filter: { label?: string; name?:
   })
 }
 
-/** `docker run <args>` (args after `run`, e.g. registryRunArgs). Mutating. */
+/**
+ * `docker run <args>` (args after `run`, e.g. registryRunArgs). Mutating. The daemon creates a named container
+ * before it starts it: when the start fails (a port already allocated) the container stays behind in "created"
+ * state, and running again would only fail on the name. So that container is removed (it is the one this call
+ * created: the name was free, or docker would have refused with a name conflict), and only a failure that created
+ * nothing (a flaky image pull) is tried once more. The error carries the daemon's own reason.
+ */
 export async function runContainer(r: Runner, args: string[], step = 'docker', hint?: string): Promise<void> {
-  await r.run('docker', ['run', ...args], { step, mutating: true, timeoutMs: 300_000, retries: 1, retryDelayMs: 2000, hint: hint ?? 'docker could not start the container; re-run with --verbose for the daemon message' })
+  const name = args[args.indexOf('--name') + 1]
+  const command = formatCommand('docker', ['run', ...args])
+  for (let attempt = 1; ; attempt++) {
+    const res = await r.run('docker', ['run', ...args], { step, mutating: true, timeoutMs: 300_000, nothrow: true })
+    if (res.ok) return
+    const reason = lastLine(res.stderr) || lastLine(res.stdout) || `exit ${res.exitCode}`
+    const nameTaken = /Conflict\. The container name/.test(res.stderr)
+    const left = name && args.includes('--name') && !nameTaken ? await inspectContainer(r, name, step).catch(() => undefined) : undefined
+    let cleaned = ''
+    if (left && left.status === 'created') {
+      await removeContainer(r, name!, step)
+      cleaned = `; the container it left in "created" state was removed`
+    }
+    if (attempt === 1 && !left && !nameTaken && !res.timedOut) { await new Promise((res2) => setTimeout(res2, 2000)); continue }
+    throw new StepError({
+      step,
+      message: `docker run ${res.timedOut ? reason : `failed: ${reason}`}${cleaned}`,
+      command,
+      hint: hint ?? 're-run with --verbose for the full docker output',
+      exitCode: res.timedOut ? EXIT.timeout : EXIT.commandFailed,
+      details: `${res.stdout}\n${res.stderr}`.trim(),
+    })
+  }
 }
 
 export async function startContainer(r: Runner, name: string, step = 'docker'): Promise<void> {

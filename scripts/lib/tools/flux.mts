@@ -1,13 +1,12 @@
 // flux CLI adapter. Only this file runs `flux`.
 
 import { EXIT, StepError } from '../shell/errors.mts'
-import { INSTALL_HINTS, lastLine, type Runner } from '../shell/run.mts'
+import { INSTALL_HINTS, lastLine, versionProbe, withMargin, type Runner, type VersionProbe } from '../shell/run.mts'
 
-/** `flux version --client` prints "flux: v2.7.2". */
-export async function fluxClientVersion(r: Runner, step = 'flux'): Promise<string | undefined> {
+/** `flux version --client` prints "flux: v2.7.2"; otherwise why not (missing, hung, failed). */
+export async function fluxClientVersion(r: Runner, step = 'flux'): Promise<VersionProbe> {
   const res = await r.run('flux', ['version', '--client'], { step, nothrow: true, timeoutMs: 10_000 })
-  if (!res.ok) return undefined
-  return /v\d+\.\d+\.\d+\S*/.exec(res.stdout)?.[0]
+  return versionProbe(res, /v\d+\.\d+\.\d+\S*/.exec(res.stdout)?.[0], 10_000)
 }
 
 // ---- up/flux: install, OCI artifact, reconcile, bootstrap ----
@@ -110,7 +109,7 @@ export async function fluxListArtifacts(r: Runner, repositoryUrl: string, step =
 /** `flux reconcile <kind...> <name>`: ask a controller to reconcile now and wait for it. Mutating (annotates). */
 export async function fluxReconcile(r: Runner, context: string, what: string[], name: string, namespace: string, timeoutMs: number, opts: { withSource?: boolean } = {}, step = 'flux'): Promise<string> {
   const res = await r.run('flux', ['reconcile', ...what, name, '--namespace', namespace, '--context', context, `--timeout=${Math.ceil(timeoutMs / 1000)}s`, ...(opts.withSource ? ['--with-source'] : [])], {
-    step, mutating: true, timeoutMs: timeoutMs + 30_000,
+    step, mutating: true, timeoutMs: withMargin(timeoutMs),
     hint: `see \`flux get all -A --context ${context}\``,
   })
   return `${res.stdout}${res.stderr}`
@@ -151,7 +150,7 @@ export function fluxBootstrapGitArgs(context: string, o: FluxBootstrapGit): stri
 /** `flux bootstrap git`: commit the Flux manifests to the repository and sync the cluster from it. Mutating. */
 export async function fluxBootstrapGit(r: Runner, context: string, o: FluxBootstrapGit, step = 'flux'): Promise<string> {
   const res = await r.run('flux', fluxBootstrapGitArgs(context, o), {
-    step, mutating: true, timeoutMs: o.timeoutMs + 60_000,
+    step, mutating: true, timeoutMs: withMargin(o.timeoutMs),
     // flux reads GIT_PASSWORD when --password is not given (cmd/flux/bootstrap_git.go)
     env: o.password ? { GIT_PASSWORD: o.password } : {},
     hint: o.privateKeyFile
@@ -165,5 +164,5 @@ export async function fluxBootstrapGit(r: Runner, context: string, o: FluxBootst
 
 /** `flux uninstall --silent`: controllers, CRDs and the flux-system namespace (never prompts). Mutating. */
 export async function fluxUninstall(r: Runner, context: string, timeoutMs: number, step = 'flux'): Promise<void> {
-  await r.run('flux', ['uninstall', '--silent', '--context', context, `--timeout=${Math.max(1, Math.ceil(timeoutMs / 1000))}s`], { step, mutating: true, timeoutMs: timeoutMs + 30_000 })
+  await r.run('flux', ['uninstall', '--silent', '--context', context, `--timeout=${Math.max(1, Math.ceil(timeoutMs / 1000))}s`], { step, mutating: true, timeoutMs: withMargin(timeoutMs) })
 }

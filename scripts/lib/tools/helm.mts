@@ -1,13 +1,12 @@
 // helm CLI adapter. Only this file runs `helm`.
 
 import { EXIT, StepError } from '../shell/errors.mts'
-import { lastLine, type Runner } from '../shell/run.mts'
+import { lastLine, versionProbe, withMargin, type Runner, type VersionProbe } from '../shell/run.mts'
 
-/** `helm version --short` prints e.g. "v3.19.0+g3d8990f". */
-export async function helmVersion(r: Runner, step = 'helm'): Promise<string | undefined> {
+/** `helm version --short` prints e.g. "v3.19.0+g3d8990f"; otherwise why not (missing, hung, failed). */
+export async function helmVersion(r: Runner, step = 'helm'): Promise<VersionProbe> {
   const res = await r.run('helm', ['version', '--short'], { step, nothrow: true, timeoutMs: 10_000 })
-  if (!res.ok) return undefined
-  return /v\d+\.\d+\.\d+/.exec(res.stdout)?.[0]
+  return versionProbe(res, /v\d+\.\d+\.\d+/.exec(res.stdout)?.[0], 10_000)
 }
 
 // ---- up/addons: releases installed by the scripts (helm upgrade --install) ----
@@ -74,7 +73,7 @@ export async function helmUpgradeInstall(r: Runner, context: string, o: HelmUpgr
     mutating: true,
     input: o.valuesYaml,
     // helm's own --timeout bounds the wait; ours only catches a hung client
-    timeoutMs: o.timeoutMs + 120_000,
+    timeoutMs: withMargin(o.timeoutMs),
     hint: `see \`helm status ${o.release} -n ${o.namespace}\` and the pods in namespace ${o.namespace}`,
   })
   return res.stdout
@@ -134,9 +133,9 @@ export async function helmReleaseNames(r: Runner, context: string, step = 'helm'
 /** `helm uninstall --wait`: a release that is gone counts as removed. Mutating. */
 export async function helmUninstall(r: Runner, context: string, name: string, namespace: string, timeoutMs: number, step = 'helm'): Promise<'removed' | 'absent'> {
   const args = ['uninstall', name, '--namespace', namespace, '--wait', '--timeout', `${Math.max(1, Math.ceil(timeoutMs / 1000))}s`, '--kube-context', context]
-  const res = await r.run('helm', args, { step, mutating: true, nothrow: true, timeoutMs: timeoutMs + 30_000 })
+  const res = await r.run('helm', args, { step, mutating: true, nothrow: true, timeoutMs: withMargin(timeoutMs) })
   if (res.ok) return 'removed'
   if (/not found/i.test(res.stderr)) return 'absent'
-  const last = res.stderr.trim().split('\n').filter(Boolean).at(-1) ?? `exit ${res.exitCode}`
-  throw new StepError({ step, message: `helm uninstall ${namespace}/${name} failed: ${last}`, command: `helm ${args.join(' ')}`, hint: `see helm status ${name} -n ${namespace} --kube-context ${context}`, exitCode: EXIT.commandFailed })
+  const last = lastLine(res.stderr) || `exit ${res.exitCode}`
+  throw new StepError({ step, message: `helm uninstall ${namespace}/${name} ${res.timedOut ? last : `failed: ${last}`}`, command: `helm ${args.join(' ')}`, hint: `see helm status ${name} -n ${namespace} --kube-context ${context}`, exitCode: res.timedOut ? EXIT.timeout : EXIT.commandFailed })
 }

@@ -1,12 +1,11 @@
 // kind CLI adapter. Only this file runs `kind`.
 
-import type { Runner } from '../shell/run.mts'
+import { versionProbe, type Runner, type VersionProbe } from '../shell/run.mts'
 
-/** `kind version` prints e.g. "kind v0.30.0 go1.24.6 linux/amd64"; undefined when kind is missing. */
-export async function kindVersion(r: Runner, step = 'kind'): Promise<string | undefined> {
+/** `kind version` prints e.g. "kind v0.30.0 go1.24.6 linux/amd64"; otherwise why not (missing, hung, failed). */
+export async function kindVersion(r: Runner, step = 'kind'): Promise<VersionProbe> {
   const res = await r.run('kind', ['version'], { step, nothrow: true, timeoutMs: 10_000 })
-  if (!res.ok) return undefined
-  return /v\d+\.\d+\.\d+\S*/.exec(res.stdout)?.[0]
+  return versionProbe(res, /v\d+\.\d+\.\d+\S*/.exec(res.stdout)?.[0], 10_000)
 }
 
 // ---- clusters (cluster layer) ----

@@ -5,17 +5,15 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { EXIT, StepError } from '../shell/errors.mts'
-import { lastLine, type Runner, type RunResult, type Started } from '../shell/run.mts'
+import { lastLine, versionProbe, withMargin, type Runner, type RunResult, type Started, type VersionProbe } from '../shell/run.mts'
 import { originWrapper } from '../validate/origin.mts'
 
-export async function kubectlClientVersion(r: Runner, step = 'kubectl'): Promise<string | undefined> {
+/** `kubectl version --client -o json`: the client's gitVersion; otherwise why not (missing, hung, failed). */
+export async function kubectlClientVersion(r: Runner, step = 'kubectl'): Promise<VersionProbe> {
   const res = await r.run('kubectl', ['version', '--client', '-o', 'json'], { step, nothrow: true, timeoutMs: 10_000 })
-  if (!res.ok) return undefined
-  try {
-    return (JSON.parse(res.stdout) as { clientVersion?: { gitVersion?: string } }).clientVersion?.gitVersion
-  } catch {
-    return undefined
-  }
+  let version: string | undefined
+  try { version = (JSON.parse(res.stdout) as { clientVersion?: { gitVersion?: string } }).clientVersion?.gitVersion } catch { /* no JSON: no version */ }
+  return versionProbe(res, version, 10_000)
 }
 
 /** `kubectl kustomize` with the options Flux's kustomize-controller uses. Read-only: runs under --dry-run. */
@@ -160,13 +158,13 @@ export async function kubectlDelete(r: Runner, context: string, kind: string, na
 
 /** `kubectl rollout status deployment/<name>`: waits until the rollout is complete or the timeout passes. Read-only. */
 export async function kubectlRolloutStatus(r: Runner, context: string, namespace: string, deployment: string, timeoutMs: number, step = 'kubectl'): Promise<{ ok: boolean; message: string }> {
-  const res = await r.run('kubectl', ['--context', context, 'rollout', 'status', `deployment/${deployment}`, '-n', namespace, `--timeout=${Math.ceil(timeoutMs / 1000)}s`], { step, nothrow: true, timeoutMs: timeoutMs + 15_000 })
+  const res = await r.run('kubectl', ['--context', context, 'rollout', 'status', `deployment/${deployment}`, '-n', namespace, `--timeout=${Math.ceil(timeoutMs / 1000)}s`], { step, nothrow: true, timeoutMs: withMargin(timeoutMs) })
   return { ok: res.ok, message: lastLine(res.ok ? res.stdout : res.stderr) }
 }
 
 /** `kubectl wait <what> --for=<cond>`. Read-only. */
 export async function kubectlWait(r: Runner, context: string, args: string[], condition: string, timeoutMs: number, step = 'kubectl'): Promise<{ ok: boolean; message: string }> {
-  const res = await r.run('kubectl', ['--context', context, 'wait', ...args, `--for=${condition}`, `--timeout=${Math.ceil(timeoutMs / 1000)}s`], { step, nothrow: true, timeoutMs: timeoutMs + 15_000 })
+  const res = await r.run('kubectl', ['--context', context, 'wait', ...args, `--for=${condition}`, `--timeout=${Math.ceil(timeoutMs / 1000)}s`], { step, nothrow: true, timeoutMs: withMargin(timeoutMs) })
   return { ok: res.ok, message: lastLine(res.ok ? res.stdout : res.stderr) }
 }
 
@@ -231,7 +229,7 @@ export function deletedSomething(stdout: string): boolean {
 
 /** Delete a namespace and wait until it is gone (everything in it goes too). Mutating. */
 export async function deleteNamespace(r: Runner, context: string, name: string, timeoutMs: number, step = 'kubectl'): Promise<'removed' | 'absent'> {
-  const res = await r.run('kubectl', ['--context', context, 'delete', 'namespace', name, '--ignore-not-found', '--wait=true', `--timeout=${secs(timeoutMs)}`], { step, mutating: true, timeoutMs: timeoutMs + 30_000 })
+  const res = await r.run('kubectl', ['--context', context, 'delete', 'namespace', name, '--ignore-not-found', '--wait=true', `--timeout=${secs(timeoutMs)}`], { step, mutating: true, timeoutMs: withMargin(timeoutMs) })
   return res.dryRun || deletedSomething(res.stdout) ? 'removed' : 'absent'
 }
 
@@ -240,7 +238,7 @@ export async function deleteNamespace(r: Runner, context: string, name: string, 
  * what each applied, so the workloads go with them instead of being orphaned by `flux uninstall`. Mutating.
  */
 export async function deleteFluxKustomizations(r: Runner, context: string, timeoutMs: number, step = 'flux'): Promise<'removed' | 'absent'> {
-  const res = await r.run('kubectl', ['--context', context, '-n', 'flux-system', 'delete', 'kustomizations.kustomize.toolkit.fluxcd.io', '--all', '--ignore-not-found', '--wait=true', `--timeout=${secs(timeoutMs)}`], { step, mutating: true, timeoutMs: timeoutMs + 30_000 })
+  const res = await r.run('kubectl', ['--context', context, '-n', 'flux-system', 'delete', 'kustomizations.kustomize.toolkit.fluxcd.io', '--all', '--ignore-not-found', '--wait=true', `--timeout=${secs(timeoutMs)}`], { step, mutating: true, timeoutMs: withMargin(timeoutMs) })
   return res.dryRun || deletedSomething(res.stdout) ? 'removed' : 'absent'
 }
 

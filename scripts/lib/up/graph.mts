@@ -80,7 +80,9 @@ export async function runGraph(phases: Phase[], ctx: UpContext, selected: Set<st
     }
     const t0 = Date.now()
     return ctx.ui.step(p.title, async (s) => {
-      const outcome = await p.run(ctx, s)
+      // progress says what is happening; under --dry-run that is planning, not doing
+      const handle = ctx.dryRun ? { ...s, update: (text: string) => s.update(`[dry-run] ${text}`) } : s
+      const outcome = await p.run(ctx, handle)
       if (outcome?.note) s.note(`${p.title}: ${outcome.note}`)
       return outcome
     }).then((outcome) => {

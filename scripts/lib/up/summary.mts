@@ -13,8 +13,8 @@ export interface Endpoints extends Urls {
   https?: Urls
   /** the local CA's certificate and how to trust it once (never the key) */
   ca?: { certFile: string; trust: TrustLine[] }
-  /** where the Grafana credentials are: a file path and the user, never the password */
-  credentials: { user: string; passwordFile: string }
+  /** where the Grafana credentials are: the user and a file path (generated) or the setting (yours), never the password */
+  credentials: { user: string; passwordFile?: string; passwordFrom?: string }
   /** for clusters without the kind port mapping */
   note?: string
 }
@@ -30,7 +30,7 @@ function urls(config: Config, scheme: 'http' | 'https', port: number): Urls {
 
 /** `caFile`: the local CA's certificate when it exists (lib/tls/ca.mts existingCaFile). */
 export function endpoints(config: Config, ports: { http: number; https: number }, stateDir: string, caFile?: string): Endpoints {
-  const credentials = { user: GRAFANA_USER, passwordFile: grafanaPasswordFile(stateDir) }
+  const credentials = config.grafanaAdminPassword ? { user: GRAFANA_USER, passwordFrom: 'GRAFANA_ADMIN_PASSWORD' } : { user: GRAFANA_USER, passwordFile: grafanaPasswordFile(stateDir) }
   const https = caFile && config.provider !== 'existing' ? urls(config, 'https', ports.https) : undefined
   const example = https ? `${Object.values(https.apps)[0] ?? https.grafana}/` : undefined
   const ca = caFile ? { certFile: caFile, trust: trustInstructions(caFile, example) } : undefined
@@ -58,7 +58,9 @@ export function summaryLines(ep: Endpoints, root: string): string[] {
     lines.push(`  app ${env.padEnd(10)} ${s ? `${s}  (also ${url})` : url}`)
   }
   const grafana = secure?.grafana ?? ep.grafana
-  if (grafana) lines.push(`  grafana        ${grafana}  (user ${ep.credentials.user}, password in ${rel(root, ep.credentials.passwordFile)})`)
+  const file = ep.credentials.passwordFile
+  const where = file ? `in ${rel(root, file)}` : `your ${ep.credentials.passwordFrom}`
+  if (grafana) lines.push(`  grafana        ${grafana}  (user ${ep.credentials.user}, password ${where})`)
   const prometheus = secure?.prometheus ?? ep.prometheus
   if (prometheus) lines.push(`  prometheus     ${prometheus}`)
   if (ep.note) lines.push(`  ${ep.note}`)
@@ -70,4 +72,11 @@ export function summaryLines(ep: Endpoints, root: string): string[] {
     for (const t of trust) lines.push(`    ${t.where.padEnd(width)}  ${t.command}`)
   }
   return lines
+}
+
+/** The end of the last line: what changed, or (dry run) that nothing did and what a real run would change. */
+export function closing(dryRun: boolean, failed: boolean, changed: string[]): string {
+  if (dryRun) return `; dry run: nothing was changed${changed.length ? ` (a real run would change: ${changed.join(', ')})` : ', and a real run would change nothing'}`
+  if (failed) return ''
+  return changed.length ? `, changed: ${changed.join(', ')}` : ', nothing changed'
 }

@@ -26,8 +26,8 @@ export interface Facts {
   image?: { ref: string; tag: string; built: boolean }
   /** Flux facts for later phases and the summary: mode, what the wait starts from, whether anything was pushed */
   flux?: { mode: 'oci' | 'git' | 'none'; roots: string[]; pushed: boolean; revision?: string }
-  /** where the Grafana admin credentials are (a file path, never the password) */
-  grafana?: { user: string; passwordFile: string }
+  /** where the Grafana admin password is (a file path, or the setting it came from; never the password) */
+  grafana?: { user: string; passwordFile?: string; passwordFrom?: string }
   /** the local CA (lib/tls): where its certificate is (never the key), its name and SHA-256 fingerprint */
   tls?: { caFile: string; caName: string; fingerprint: string }
   /** add-ons installed with helm by the addons phase, and which of them changed */

@@ -119,6 +119,8 @@ export async function validateRepo(opts: ValidateOptions): Promise<ValidateResul
   const children = new Map<string, Set<string>>()
   const refBroken = new Set<string>()
   const referencedDirs = new Set<string>()
+  /** resource file -> the kustomization file that lists it */
+  const listedBy = new Map<string, string>()
   for (const dir of found.kustomizations) {
     let k: KustomizationFile | undefined
     try { k = readKustomization(dir) } catch (e) {
@@ -130,6 +132,7 @@ export async function validateRepo(opts: ValidateOptions): Promise<ValidateResul
     consumed.add(k.file)
     const refs = kustomizationRefs(k)
     const kids = new Set<string>()
+    for (const r of refs) if (r.role === 'resource' && !listedBy.has(r.abs)) listedBy.set(r.abs, k.file)
     for (const r of refs) {
       if ((r.role === 'resource' || r.role === 'component') && fs.existsSync(r.abs) && fs.statSync(r.abs).isDirectory()) { kids.add(r.abs); referencedDirs.add(r.abs) }
       else consumed.add(r.abs)
@@ -139,6 +142,13 @@ export async function validateRepo(opts: ValidateOptions): Promise<ValidateResul
       refBroken.add(dir)
       problem({ rule: 'kustomize/path', file: rel(k.file), field: ref.field, message })
     }
+  }
+
+  // 2b. a listed manifest that holds no object (emptied by mistake) builds fine and silently renders nothing
+  for (const [file, kfile] of listedBy) {
+    const p = parsed.get(file)
+    if (!p || p.error || !p.docs.every((d) => d === null || d === undefined)) continue
+    problem({ rule: 'yaml/empty', file: rel(file), message: `holds no Kubernetes object (the file is empty), yet ${rel(kfile)} lists it as a resource: nothing is rendered from it` })
   }
 
   // 3. build every kustomization (components cannot be built alone; bases are built too, to pin errors on them)

@@ -22,6 +22,7 @@ import { getObject, kubectlApplyServerSide, kubectlDiffServerSide, kubectlGetJso
 import { kubeContext, portsOf } from '../context.mts'
 import { existingNamespaces, remember, rememberNewNamespaces } from '../installed.mts'
 import type { Phase, UpContext } from '../types.mts'
+import { did } from '../wording.mts'
 
 export const FIELD_MANAGER = 'platform-up'
 
@@ -43,24 +44,28 @@ async function ensureNamespaces(ctx: UpContext): Promise<string | undefined> {
     ctx.facts.changed.push('platform namespaces')
     const names = parseDocs(yaml).filter((o) => o.kind === 'Namespace').map((o) => String(o.metadata?.name))
     await rememberNewNamespaces(ctx, before, names, 'addons/namespaces')
-    return 'namespaces applied'
+    return did(ctx, 'namespaces applied', 'would apply the namespaces')
   }
   return undefined
 }
 
 async function ensureGrafanaSecret(ctx: UpContext): Promise<string | undefined> {
   const resolved = resolveGrafanaPassword(ctx.config.grafanaAdminPassword, ctx.stateDir)
+  const userGiven = resolved.source === 'GRAFANA_ADMIN_PASSWORD'
   if (resolved.write && !ctx.dryRun) storePassword(resolved)
-  ctx.facts.grafana = { user: GRAFANA_USER, passwordFile: resolved.file }
-  if (ctx.state.grafana?.secretFile !== resolved.file) {
+  ctx.facts.grafana = userGiven ? { user: GRAFANA_USER, passwordFrom: 'GRAFANA_ADMIN_PASSWORD' } : { user: GRAFANA_USER, passwordFile: resolved.file }
+  if (!userGiven && ctx.state.grafana?.secretFile !== resolved.file) {
     ctx.state.grafana = { secretFile: resolved.file }
     ctx.saveState()
   }
+  // once the Secret holds the user's password, a stored one would only mislead (forward points at it)
+  const dropStored = () => { if (resolved.removeStored && !ctx.dryRun) fs.rmSync(resolved.file, { force: true }) }
   const live = await kubectlGetJson<{ data?: Record<string, string> }>(ctx.runner, kubeContext(ctx), ['secret', GRAFANA_SECRET.name, '-n', GRAFANA_SECRET.namespace, '--ignore-not-found'], 'addons/grafana-secret')
-  if (live.ok && secretMatches(live.data, resolved.password)) return undefined
+  if (live.ok && secretMatches(live.data, resolved.password)) { dropStored(); return undefined }
   await kubectlApplyServerSide(ctx.runner, kubeContext(ctx), grafanaSecretManifest(resolved.password), { fieldManager: FIELD_MANAGER, forceConflicts: true }, 'addons/grafana-secret')
+  dropStored()
   ctx.facts.changed.push('grafana admin secret')
-  return `Secret ${GRAFANA_SECRET.namespace}/${GRAFANA_SECRET.name} ${live.data?.data ? 'updated' : 'created'} (password: ${resolved.source})`
+  return `${live.data?.data ? did(ctx, 'updated', 'would update') : did(ctx, 'created', 'would create')} Secret ${GRAFANA_SECRET.namespace}/${GRAFANA_SECRET.name} (password: ${resolved.source})`
 }
 
 /** The runtime values layers of an add-on (in valuesFrom order), for the values the scripts know. */
@@ -129,10 +134,10 @@ async function installReleases(ctx: UpContext, addons: Addon[], update: (s: stri
   if (!listed.ok && !ctx.dryRun) {
     throw new StepError({ step: 'addons', message: `helm cannot list releases: ${listed.error}`, hint: `check that the cluster behind context ${context} is reachable (kubectl --context ${context} get nodes)`, exitCode: EXIT.commandFailed })
   }
-  const rollbackFlag = rollbackFlagFor(await helmVersion(ctx.runner, 'addons'))
+  const rollbackFlag = rollbackFlagFor((await helmVersion(ctx.runner, 'addons')).version)
   const notes: string[] = []
   const running = new Set<string>()
-  const show = () => update(running.size ? `helm: ${[...running].join(', ')}` : '')
+  const show = () => { if (running.size) update(`helm: ${[...running].join(', ')}`) }
   await inDependencyOrder(addons, async (a) => {
     // the release's own spec.timeout is the repo's word on how long a first install takes (kube-prometheus-stack: 10m)
     const timeoutMs = Math.max(ctx.config.helmTimeoutMs, a.timeoutMs)
@@ -163,7 +168,7 @@ async function installReleases(ctx: UpContext, addons: Addon[], update: (s: stri
     }
     ctx.facts.changed.push(`helm ${a.name}`)
     if (d.action === 'install') remember(ctx, { helmRelease: { name: a.name, namespace: a.namespace } })
-    notes.push(d.reason)
+    notes.push(did(ctx, d.reason, `${a.name}: would ${d.action} (${d.reason.slice(a.name.length + 2)})`))
   })
   return notes
 }

@@ -11,6 +11,7 @@ import { ingressPortDrift, planPorts } from '../../cluster/port-plan.mts'
 import { probePort } from '../../shell/ports.mts'
 import { canPrompt, confirm } from '../../shell/prompt.mts'
 import { redact } from '../../shell/redact.mts'
+import { timedOutAfter, withMargin } from '../../shell/run.mts'
 import { writeStateFile } from '../../shell/state.mts'
 import { kindClusters, kindCreateCluster, kindDeleteCluster, kindExportKubeconfig, kindNodes } from '../../tools/kind.mts'
 import { contextReachable, kubeContexts } from '../../tools/kubectl.mts'
@@ -18,6 +19,7 @@ import { inspectNetwork } from '../../tools/docker.mts'
 import { kindNetwork } from './wiring.mts'
 import { observeClusterLayer, portPlanOf, portsOf } from '../../cluster/observe.mts'
 import type { Phase, UpContext } from '../types.mts'
+import { did } from '../wording.mts'
 
 const KIND_CONFIG_FILE = 'kind-config.yaml'
 export const effectiveConfigFile = (ctx: UpContext) => path.join(ctx.stateDir, KIND_CONFIG_FILE)
@@ -56,14 +58,14 @@ async function create(ctx: UpContext, eff: EffectiveKindConfig): Promise<void> {
   const network = kindNetwork()
   const networkExisted = (await inspectNetwork(ctx.runner, network, 'cluster')).exists
   ctx.ui.info(`creating kind cluster "${c.clusterName}" (1 control-plane + ${c.workers} workers, ${c.nodeImage.split('@')[0]}); this takes a few minutes on the first run`)
-  const res = await kindCreateCluster(ctx.runner, { name: c.clusterName, configFile: file, waitMs: c.clusterTimeoutMs, timeoutMs: c.clusterTimeoutMs * 2 + 600_000 }, 'cluster')
+  const res = await kindCreateCluster(ctx.runner, { name: c.clusterName, configFile: file, waitMs: c.clusterTimeoutMs, timeoutMs: withMargin(c.clusterTimeoutMs) }, 'cluster')
   if (res.ok) {
     const createdByUs = !networkExisted || (ctx.state.network?.name === network && ctx.state.network.createdByUs)
     ctx.state.network = { name: network, createdByUs }
     ctx.saveState()
     return
   }
-  const timedOut = (res as { timedOut?: boolean }).timedOut === true
+  const timedOut = res.timedOut === true
   const output = `${res.stdout}\n${res.stderr}`
   let cleaned = ''
   if (startedNodes(output)) {
@@ -79,9 +81,11 @@ async function create(ctx: UpContext, eff: EffectiveKindConfig): Promise<void> {
   }
   throw new StepError({
     step: 'cluster',
-    message: `kind create cluster failed${timedOut ? ' (timed out)' : ''}: ${redact(kindFailureLine(`${res.stdout}\n${res.stderr}`))}${cleaned}`,
+    message: timedOut
+      ? `kind create cluster ${timedOutAfter(withMargin(c.clusterTimeoutMs))} (CLUSTER_TIMEOUT ${c.clusterTimeoutMs / 1000}s plus margin)${cleaned}`
+      : `kind create cluster failed: ${redact(kindFailureLine(`${res.stdout}\n${res.stderr}`))}${cleaned}`,
     command: `kind create cluster --name ${c.clusterName} --config ${file}`,
-    hint: `re-run with --verbose for kind's output; to debug, keep the nodes: kind create cluster --retain --name ${c.clusterName} --config ${file}, then kind export logs --name ${c.clusterName} (and kind delete cluster --name ${c.clusterName} afterwards)`,
+    hint: `${timedOut ? 'raise CLUSTER_TIMEOUT if the node image is still being pulled; otherwise ' : ''}re-run with --verbose for kind's output; to debug, keep the nodes: kind create cluster --retain --name ${c.clusterName} --config ${file}, then kind export logs --name ${c.clusterName} (and kind delete cluster --name ${c.clusterName} afterwards)`,
     exitCode: timedOut ? EXIT.timeout : EXIT.commandFailed,
     details: redact(`${res.stdout}\n${res.stderr}`.trim()),
   })
@@ -135,7 +139,7 @@ async function kindCluster(ctx: UpContext) {
   if (!obs.clusterExists) {
     await create(ctx, eff)
     createdNow = true
-    note = `created ${name} (${c.workers} workers)`
+    note = did(ctx, `created ${name} (${c.workers} workers)`, `would create ${name} (${c.workers} workers)`)
   } else {
     const plan = portPlanOf(ctx)
     const diff = diffCluster(obs.nodes, {
@@ -157,7 +161,7 @@ async function kindCluster(ctx: UpContext) {
         eff = render(ctx)
         await create(ctx, eff)
         createdNow = true
-        note = `re-created ${name} (${diff.length} difference${diff.length === 1 ? '' : 's'})`
+        note = did(ctx, 're-created', 'would re-create') + ` ${name} (${diff.length} difference${diff.length === 1 ? '' : 's'})`
       } else {
         ctx.ui.warn(`keeping the existing cluster; to apply the differences: npx zx scripts/up.mts --recreate --yes`)
         note = `kept ${name} (differs: ${diff.length}; --recreate to apply)`

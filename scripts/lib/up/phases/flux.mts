@@ -32,6 +32,7 @@ import { registerSecret } from '../../shell/redact.mts'
 import { writeStateFile } from '../../shell/state.mts'
 import { kubeContext, portsOf } from '../context.mts'
 import type { Phase, UpContext } from '../types.mts'
+import { did } from '../wording.mts'
 import { applyIfChanged, FIELD_MANAGER } from './addons.mts'
 import { remember, rememberAppNamespaces, snapshotNamespaces } from '../installed.mts'
 
@@ -144,8 +145,8 @@ export async function ensureFluxInstalled(ctx: UpContext, update: Update): Promi
   update(decision.reason)
   const manifests = tuneInstallManifests(await fluxInstallExport(ctx.runner, ctx.config.fluxVersion, [...FLUX_COMPONENTS], 'flux/install'))
   await kubectlApplyServerSide(ctx.runner, context, manifests, { fieldManager: FIELD_MANAGER, forceConflicts: true }, 'flux/install')
-  update('waiting for the Flux controllers')
   if (!ctx.dryRun) {
+    update('waiting for the Flux controllers')
     const w = await kubectlWait(ctx.runner, context, ['deployment', '-n', FLUX_NS, '-l', 'app.kubernetes.io/part-of=flux'], 'condition=Available', ctx.config.reconcileTimeoutMs, 'flux/install')
     if (!w.ok) {
       throw new StepError({ step: 'flux/install', message: `Flux controllers did not become Available: ${w.message}`, hint: `kubectl --context ${context} -n ${FLUX_NS} get pods; the diagnostics bundle has their logs`, exitCode: EXIT.timeout })
@@ -153,7 +154,7 @@ export async function ensureFluxInstalled(ctx: UpContext, update: Update): Promi
   }
   ctx.facts.changed.push(`flux ${ctx.config.fluxVersion}`)
   if (decision.action === 'install') remember(ctx, { flux: true })
-  return decision.reason
+  return did(ctx, decision.reason, `would ${decision.action} Flux (${decision.reason})`)
 }
 
 // ---------- OCI artifacts ----------
@@ -309,9 +310,10 @@ export async function fetchSources(ctx: UpContext, names: string[], update: Upda
   }
 }
 
-export function appsNote(apps: AppsArtifactResult): string {
-  const moved = apps.pushed ? `apps pushed to ${apps.entry}` : 'apps unchanged'
-  return apps.seeded.length ? `${moved}; tag${apps.seeded.length === 1 ? '' : 's'} ${apps.seeded.join(', ')} created` : moved
+export function appsNote(apps: AppsArtifactResult, dryRun = false): string {
+  const moved = apps.pushed ? (dryRun ? `would push apps to ${apps.entry}` : `apps pushed to ${apps.entry}`) : 'apps unchanged'
+  const tags = `tag${apps.seeded.length === 1 ? '' : 's'} ${apps.seeded.join(', ')}`
+  return apps.seeded.length ? `${moved}; ${dryRun ? `would create ${tags}` : `${tags} created`}` : moved
 }
 
 async function runOci(ctx: UpContext, update: Update): Promise<string> {
@@ -319,12 +321,12 @@ async function runOci(ctx: UpContext, update: Update): Promise<string> {
   const installed = await ensureFluxInstalled(ctx, update)
   if (installed) notes.push(installed)
   const art = await syncArtifact(ctx, update)
-  notes.push(art.pushed ? `pushed ${art.revision}` : 'artifact unchanged')
+  notes.push(art.pushed ? did(ctx, `pushed ${art.revision}`, `would push ${art.revision}`) : 'artifact unchanged')
   const apps = await syncAppsArtifact(ctx, update)
-  notes.push(appsNote(apps))
+  notes.push(appsNote(apps, ctx.dryRun))
   const boot = await applyBootstrap(ctx, update)
-  if (boot.applied) notes.push('bootstrap applied')
-  if (boot.removed.length) notes.push(`removed ${boot.removed.join(', ')}`)
+  if (boot.applied) notes.push(did(ctx, 'bootstrap applied', 'would apply the bootstrap'))
+  if (boot.removed.length) notes.push(`${did(ctx, 'removed', 'would remove')} ${boot.removed.join(', ')}`)
   await fetchSources(ctx, sourcesToFetch({ installed: Boolean(installed), bootstrapApplied: boot.applied, platformPushed: art.pushed, apps, existingSources: boot.existingSources }), update)
   ctx.facts.flux = { mode: 'oci', roots: boot.roots.map((n) => objectId('Kustomization', FLUX_NS, n)), pushed: art.pushed || apps.pushed, revision: art.revision }
   return notes.join('; ')
@@ -361,7 +363,7 @@ async function runGit(ctx: UpContext, update: Update): Promise<string> {
     }, 'flux/git')
     ctx.facts.changed.push('flux bootstrap git')
     if (!current.version) remember(ctx, { flux: true })
-    notes.push(`bootstrapped from ${git.url}`)
+    notes.push(`${did(ctx, 'bootstrapped', 'would bootstrap')} from ${git.url}`)
   }
   const image = demoImage(ctx)
   if (image) {
@@ -375,7 +377,7 @@ async function runGit(ctx: UpContext, update: Update): Promise<string> {
       if (JSON.stringify(ks.spec?.images ?? []) === JSON.stringify([image])) continue
       await kubectlMergePatch(ctx.runner, context, 'kustomizations.kustomize.toolkit.fluxcd.io', appKustomization(env), FLUX_NS, { spec: { images: [image] } }, FIELD_MANAGER, 'flux/git')
       ctx.facts.changed.push(`image override ${env}`)
-      notes.push(`${appKustomization(env)} uses demo:${image.newTag}`)
+      notes.push(did(ctx, `${appKustomization(env)} uses demo:${image.newTag}`, `would point ${appKustomization(env)} at demo:${image.newTag}`))
     }
     if (missing.length) ctx.ui.warn(`Kustomizations ${missing.join(', ')} do not exist yet; re-run up to point them at demo:${image.newTag}`)
   }
@@ -409,13 +411,13 @@ async function runNone(ctx: UpContext, update: Update): Promise<string> {
   const notes: string[] = []
   update('infrastructure/configs')
   const configs = await kustomizeBuild(ctx.runner, path.join(ctx.root, 'infrastructure', 'configs'), 'flux/none')
-  if (await applyIfChanged(ctx, configs, 'flux/none')) { ctx.facts.changed.push('infrastructure configs'); notes.push('infrastructure/configs applied') }
+  if (await applyIfChanged(ctx, configs, 'flux/none')) { ctx.facts.changed.push('infrastructure configs'); notes.push(did(ctx, 'infrastructure/configs applied', 'would apply infrastructure/configs')) }
   const image = demoImage(ctx)
   for (const env of ctx.config.environments) {
     update(`apps/overlays/${env}`)
     let objs = parseDocs(await kustomizeBuild(ctx.runner, path.join(ctx.root, 'apps', 'overlays', env), 'flux/none'))
     if (image) objs = setDemoImage(objs, `${image.newName}:${image.newTag}`)
-    if (await applyIfChanged(ctx, stringifyDocs(objs), 'flux/none')) { ctx.facts.changed.push(`apps ${env}`); notes.push(`${env} applied`) }
+    if (await applyIfChanged(ctx, stringifyDocs(objs), 'flux/none')) { ctx.facts.changed.push(`apps ${env}`); notes.push(did(ctx, `${env} applied`, `would apply ${env}`)) }
   }
   ctx.facts.flux = { mode: 'none', roots: [], pushed: false }
   return notes.join('; ') || 'manifests unchanged'

@@ -7,6 +7,7 @@ import { buildArgs, imageRefs } from '../../image/plan.mts'
 import { dockerBuild, dockerPush, registryHasImage } from '../../tools/docker.mts'
 import { portsOf } from '../context.mts'
 import type { Phase, UpContext } from '../types.mts'
+import { did } from '../wording.mts'
 
 export async function buildAndPushImage(ctx: UpContext, update: (s: string) => void = () => {}): Promise<{ note: string; built: boolean }> {
   const { hash, tag, files } = imageContentHash({ context: ctx.root, ...DEMO_IMAGE })
@@ -24,7 +25,7 @@ export async function buildAndPushImage(ctx: UpContext, update: (s: string) => v
   ctx.facts.image.built = true
   ctx.facts.changed.push(`image demo:${tag}`)
   remember(ctx, tag, hash)
-  return { note: `built and pushed demo:${tag}`, built: true }
+  return { note: did(ctx, `built and pushed demo:${tag}`, `would build and push demo:${tag}`), built: true }
 }
 
 function remember(ctx: UpContext, tag: string, hash: string): void {

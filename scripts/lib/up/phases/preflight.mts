@@ -28,7 +28,7 @@ export const preflightPhase: Phase = {
         step: 'preflight',
         message: `not ready: ${failed.map((r) => `${r.check} (${r.detail})`).join(', ')}`,
         hint: `${failed[0]!.fix ?? 'fix it'}${failed.length > 1 ? '; npx zx scripts/doctor.mts lists every fix' : ''}`,
-        exitCode: EXIT.missingTool,
+        exitCode: failed.every((r) => r.hung) ? EXIT.timeout : EXIT.missingTool,
       })
     }
     const warnings = rows.filter((r) => r.status !== 'ok')

@@ -7,6 +7,7 @@ import { decideRegistry, REGISTRY_CONTAINER_PORT, registryRunArgs, type Registry
 import { removeContainer, runContainer, startContainer, type ContainerInfo } from '../../tools/docker.mts'
 import { observeClusterLayer, portsOf } from '../../cluster/observe.mts'
 import type { Phase, UpContext } from '../types.mts'
+import { did } from '../wording.mts'
 
 export function registryObserved(c: ContainerInfo | undefined): RegistryObserved | undefined {
   if (!c) return undefined
@@ -47,19 +48,19 @@ export const registryPhase: Phase = {
       case 'create':
         await runContainer(ctx.runner, registryRunArgs(wanted), 'registry', RUN_HINT)
         ctx.facts.changed.push('registry created')
-        note = `created ${c.registryName} on ${where}`
+        note = did(ctx, `created ${c.registryName} on ${where}`, `would create ${c.registryName} on ${where}`)
         break
       case 'recreate':
         ctx.ui.warn(`re-creating registry ${c.registryName} (${d.reasons.join('; ')}); images pushed to it before are gone, up pushes what it needs again`)
         await removeContainer(ctx.runner, c.registryName, 'registry')
         await runContainer(ctx.runner, registryRunArgs(wanted), 'registry', RUN_HINT)
         ctx.facts.changed.push('registry re-created')
-        note = `re-created ${c.registryName} on ${where}`
+        note = did(ctx, `re-created ${c.registryName} on ${where}`, `would re-create ${c.registryName} on ${where}`)
         break
       case 'start':
         await startContainer(ctx.runner, c.registryName, 'registry')
         ctx.facts.changed.push('registry started')
-        note = `started the stopped ${c.registryName} on ${where}`
+        note = did(ctx, `started the stopped ${c.registryName} on ${where}`, `would start the stopped ${c.registryName} on ${where}`)
         break
       case 'reuse':
         note = `reused ${c.registryName} on ${where}`

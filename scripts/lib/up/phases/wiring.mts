@@ -10,6 +10,7 @@ import { kindNodes } from '../../tools/kind.mts'
 import { getObject, kubectlApplyServerSide } from '../../tools/kubectl.mts'
 import { portsOf } from '../../cluster/observe.mts'
 import type { Phase } from '../types.mts'
+import { did } from '../wording.mts'
 
 /** kind's network, or the one kind was told to use instead */
 export const kindNetwork = (env: NodeJS.ProcessEnv = process.env) => env.KIND_EXPERIMENTAL_DOCKER_NETWORK || 'kind'
@@ -24,7 +25,7 @@ export const wiringPhase: Phase = {
     const name = c.registryName
     const port = portsOf(ctx).registry
     const context = ctx.facts.context ?? `kind-${c.clusterName}`
-    const did: string[] = []
+    const done: string[] = []
 
     const reg = await inspectContainer(ctx.runner, name, 'wiring')
     if (!reg && !ctx.dryRun) {
@@ -33,7 +34,7 @@ export const wiringPhase: Phase = {
     const network = kindNetwork()
     if (!reg?.networks.includes(network)) {
       await connectNetwork(ctx.runner, network, name, 'wiring')
-      did.push(`connected to the ${network} network`)
+      done.push(did(ctx, `connected to the ${network} network`, `would connect it to the ${network} network`))
     }
 
     const nodes = (ctx.facts.nodes ?? (await kindNodes(ctx.runner, c.clusterName, 'wiring'))).filter((n) => !n.endsWith('external-load-balancer'))
@@ -46,16 +47,16 @@ export const wiringPhase: Phase = {
       return 1
     }))
     const written = writes.reduce((a, b) => a + b, 0)
-    if (written) did.push(`wrote hosts.toml on ${written} node(s)`)
+    if (written) done.push(did(ctx, `wrote hosts.toml on ${written} node(s)`, `would write hosts.toml on ${written} node(s)`))
 
     const live = await getObject(ctx.runner, context, 'configmap', REGISTRY_HOSTING.name, REGISTRY_HOSTING.namespace, 'wiring')
     if (!registryHostingMatches(live, name, port)) {
       await kubectlApplyServerSide(ctx.runner, context, registryHostingManifest(name, port), { fieldManager: 'platform-up', forceConflicts: true }, 'wiring')
-      did.push(`${live ? 'updated' : 'published'} ${REGISTRY_HOSTING.namespace}/${REGISTRY_HOSTING.name}`)
+      done.push(`${did(ctx, live ? 'updated' : 'published', live ? 'would update' : 'would publish')} ${REGISTRY_HOSTING.namespace}/${REGISTRY_HOSTING.name}`)
     }
 
-    if (did.length) ctx.facts.changed.push(`registry wiring: ${did.join(', ')}`)
+    if (done.length) ctx.facts.changed.push('registry wiring')
     ctx.facts.summary.push(`registry: docker push localhost:${port}/<image>:<tag>; pods pull it as localhost:${port}/<image> or ${name}:5000/<image>`)
-    return { note: did.length ? did.join(', ') : `up to date on ${nodes.length} node(s)` }
+    return { note: done.length ? done.join(', ') : `up to date on ${nodes.length} node(s)` }
   },
 }
