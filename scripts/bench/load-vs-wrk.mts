@@ -85,7 +85,9 @@ const tools: Tool[] = ['load.mts', ...(hasWrk ? ['wrk' as const] : []), ...(base
 // --- the demo app, on a free loopback port ---
 const port = await freePort()
 const base = `http://127.0.0.1:${port}`
-const app = spawn(process.execPath, ['apps/demo/src/server.mts'], { cwd: root, env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(port), FAIL_RATE: '0', SHUTDOWN_DELAY_SEC: '0' }, stdio: ['ignore', 'ignore', 'inherit'] })
+// the app ends with this script even when it is killed outright (SIGKILL leaves no 'exit' handler to run)
+const orphanGuard = `const parent = process.ppid; setInterval(() => { if (process.ppid !== parent) process.exit(0) }, 500).unref(); await import(${JSON.stringify(path.join(root, 'apps', 'demo', 'src', 'server.mts'))})`
+const app = spawn(process.execPath, ['--input-type=module', '-e', orphanGuard], { cwd: root, env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(port), FAIL_RATE: '0', SHUTDOWN_DELAY_SEC: '0' }, stdio: ['ignore', 'ignore', 'inherit'] })
 const stopApp = () => { if (app.exitCode === null) app.kill('SIGTERM') }
 process.on('exit', stopApp)
 process.on('SIGINT', () => { stopApp(); process.exit(130) })
