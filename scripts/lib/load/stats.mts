@@ -35,7 +35,7 @@ export interface HistogramSnapshot {
  * [min, max] so a report never shows a latency outside what was observed.
  */
 export class LatencyHistogram {
-  #h: RecordableHistogram = createHistogram({ lowest: 1, highest: HIGHEST_US, figures: SIGNIFICANT_FIGURES })
+  readonly #h: RecordableHistogram = createHistogram({ lowest: 1, highest: HIGHEST_US, figures: SIGNIFICANT_FIGURES })
   #count = 0
   #sum = 0
   #min = Infinity
