@@ -110,13 +110,15 @@ async function measure(tool: Tool, concurrency: number, round: number): Promise<
     const onStderr = (text: string, pid: number) => { if (!startup && text.includes('load: GET ')) startup = cpuOf(pid)?.own ?? 0 }
     const r = await capture(process.execPath, [path.join(checkout, 'node_modules', 'zx', 'build', 'cli.js'), path.join(checkout, 'scripts', 'load.mts'), '--url', base, '--path', String(argv.path), '-c', String(concurrency), '-d', String(duration), '--json'], { ...process.env, CI: '1', NO_COLOR: '1' }, onStderr)
     if (r.code !== 0) { log(`${tool} exited ${r.code}: ${r.stderr.trim().split('\n').at(-1)}`); return undefined }
-    const o = JSON.parse(r.stdout)
+    let o
+    try { o = JSON.parse(r.stdout) } catch { log(`${tool}: no JSON report on stdout`); return undefined }
     run = { tool, concurrency, round, rps: o.throughput, p50: o.latencyMs.p50, p90: o.latencyMs.p90, p99: o.latencyMs.p99, failed: o.failures, seconds: o.elapsedMs / 1000, requests: o.completed }
   } else {
     const threads = Math.min(concurrency, os.availableParallelism())
     const r = await capture(wrk, ['-t', String(threads), '-c', String(concurrency), '-d', `${duration}s`, '--latency', `${base}${argv.path}`], process.env)
     if (r.code !== 0) { log(`wrk exited ${r.code}: ${r.stderr.trim()}`); return undefined }
-    const w = parseWrk(r.stdout)
+    let w
+    try { w = parseWrk(r.stdout) } catch (e) { log(`wrk: ${(e as Error).message.split('\n')[0]}`); return undefined }
     run = { tool, concurrency, round, rps: w.rps, p50: w.p50, p90: w.p90, p99: w.p99, failed: w.non2xx + w.socketErrors, seconds: w.requests / w.rps, requests: w.requests }
   }
   const wall = (performance.now() - t0) / 1000
