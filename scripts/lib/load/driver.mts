@@ -5,8 +5,9 @@
 // client down: no "coordinated omission"). Always bounded: by request count, by duration, by the per-request
 // timeout, and by the abort signal.
 //
-// undici rather than node:http: per request it costs the client about half the CPU (the benchmark in
-// scripts/bench/load-vs-wrk.mts), and on a small machine the client's CPU is what the server does not get.
+// undici rather than node:http: per request it costs the client half the CPU or less (scripts/bench/
+// load-vs-wrk.mts, figures in README), and on a small machine the client's CPU is what the server does not get.
+// Not autocannon, although cheaper still: it switches TLS certificate checks off and sends a rate in bursts.
 
 import { performance } from 'node:perf_hooks'
 import type { Client, Dispatcher } from 'undici'
