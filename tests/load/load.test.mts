@@ -1,6 +1,7 @@
 // scripts/load.mts as a user runs it, against the real demo app started as a process on a loopback port.
 import { spawn } from 'node:child_process'
 import fs from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -122,6 +123,32 @@ test('--env with --url: the HPA of demo-<env> is polled with kubectl and shown n
     })
   } finally {
     f.cleanup()
+  }
+})
+
+test('--env: a kubectl slower than the whole run still gives the summary its HPA reading', async () => {
+  const hpa = {
+    apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'demo', namespace: 'demo-dev' },
+    spec: { minReplicas: 1, maxReplicas: 4, metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }] },
+    status: { currentReplicas: 3, desiredReplicas: 3, currentMetrics: [{ type: 'Resource', resource: { name: 'cpu', current: { averageUtilization: 40 } } }] },
+  }
+  const f = fakeEnv({ kube: { currentContext: 'kind-platform', contexts: { 'kind-platform': {} }, objects: { 'kind-platform': [hpa] } } }, { CI: '1' })
+  // kubectl answers only after the 20 requests are long done (a busy API server, a slow machine)
+  const shims = fs.mkdtempSync(path.join(os.tmpdir(), 'load-slow-kubectl-'))
+  fs.writeFileSync(path.join(shims, 'kubectl'), `#!/bin/sh\nsleep 3\nexec "${path.join(REPO, 'tests', 'fakes', 'bin', 'kubectl')}" "$@"\n`, { mode: 0o755 })
+  try {
+    await withApp({}, async (app) => {
+      const r = await runScript('load', ['--url', app.base, '--env', 'dev', '--requests', '20', '-c', '2', '--json'], { env: { ...f.env, PATH: `${shims}:${f.env.PATH}` }, timeoutMs: 60_000 })
+      assert.is(r.code, 0, r.stderr)
+      assert.match(r.stderr, /\| hpa cpu 40%\/70% replicas 3 \[1\.\.4\]/)
+      const out = JSON.parse(r.stdout)
+      assert.is(out.completed, 20)
+      assert.is(out.hpa.last.currentReplicas, 3)
+      assert.is(out.hpa.failedPolls, 0)
+    })
+  } finally {
+    f.cleanup()
+    fs.rmSync(shims, { recursive: true, force: true })
   }
 })
 

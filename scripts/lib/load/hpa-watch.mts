@@ -30,7 +30,7 @@ export function watchHpa(o: HpaWatchOptions): HpaWatch {
 
   const pollOnce = async () => {
     const r = await getHpaJson(o.runner, o.context, o.namespace, o.name ?? 'demo', 'load/hpa').catch((e: Error) => ({ ok: false, json: '', error: e.message }))
-    if (stopped) return
+    // an answer that lands just after the load ended is still a true reading: keep it
     if (!r.ok) {
       view = { error: r.error }
       timeline = observeHpa(timeline, undefined, o.elapsed())
@@ -63,8 +63,10 @@ export function watchHpa(o: HpaWatchOptions): HpaWatch {
     async stop() {
       stopped = true
       wake?.()
-      // an in-flight kubectl may take its full timeout; the runner kills it on exit, so do not wait for long
-      await Promise.race([loop, new Promise((r) => setTimeout(r, 2000).unref())])
+      // Without a single reading the summary has nothing to say about the HPA: wait for the first poll, however
+      // slow kubectl is today (its own timeout bounds it; Ctrl-C kills it). Otherwise do not wait for long.
+      if (timeline.polls === 0) await loop
+      else await Promise.race([loop, new Promise((r) => setTimeout(r, 2000).unref())])
     },
   }
 }

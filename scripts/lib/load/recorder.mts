@@ -39,7 +39,7 @@ export interface LoadSummary {
 
 export class LoadRecorder {
   readonly #total = new LatencyHistogram()
-  #recent = new LatencyHistogram()
+  readonly #recent = new LatencyHistogram()
   readonly #window: RateWindow
   readonly #statuses = new Map<number, number>()
   readonly #errors = new Map<string, number>()
@@ -69,7 +69,7 @@ export class LoadRecorder {
   live(now: number): LiveSnapshot {
     const pct = (h: LatencyHistogram): Percentiles | undefined => (h.count ? { p50: h.percentile(50)!, p90: h.percentile(90)!, p99: h.percentile(99)! } : undefined)
     const recent = pct(this.#recent)
-    this.#recent = new LatencyHistogram()
+    this.#recent.reset()
     const completed = this.#total.count
     return {
       elapsedMs: now - this.#start,

@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks'
 import { EXIT, StepError } from '../shell/errors.mts'
 import type { Runner } from '../shell/run.mts'
 import { isInteractiveOutput } from '../shell/ui.mts'
-import { createAgent, drive, getOnce, type DriveOutcome } from './driver.mts'
+import { drive, getOnce, type DriveOutcome } from './driver.mts'
 import { watchHpa, type HpaWatch } from './hpa-watch.mts'
 import type { HpaTimeline } from './hpa.mts'
 import type { ResolvedPlan } from './plan.mts'
@@ -41,14 +41,9 @@ export interface Session {
 
 /** Fail fast when nothing answers at the target, before a long run of identical connection errors. */
 export async function preflight(url: URL, timeoutMs: number, signal?: AbortSignal): Promise<void> {
-  const agent = createAgent(url, 1)
-  try {
-    const r = await getOnce(url, agent, Math.min(timeoutMs, 10_000), signal)
-    if (r.error !== undefined && r.error !== 'aborted') {
-      throw new StepError({ step: 'load/target', message: `no answer from ${url.href}: ${r.error}`, hint: 'start the app (npm run app) or check the URL / port-forward; up and status show the cluster side', exitCode: EXIT.checkFailed })
-    }
-  } finally {
-    agent.destroy()
+  const r = await getOnce(url, Math.min(timeoutMs, 10_000), signal)
+  if (r.error !== undefined && r.error !== 'aborted') {
+    throw new StepError({ step: 'load/target', message: `no answer from ${url.href}: ${r.error}`, hint: 'start the app (npm run app) or check the URL / port-forward; up and status show the cluster side', exitCode: EXIT.checkFailed })
   }
 }
 

@@ -1,10 +1,13 @@
-// Statistics of a load run, pure: percentiles (exact on a sorted sample, or from a bounded log-linear
-// histogram), error rate with a binomial confidence interval, and a sliding-window throughput meter.
+// Statistics of a load run, pure: percentiles (exact on a sorted sample, or from HdrHistogram with bounded
+// memory), error rate with a binomial confidence interval, and a sliding-window throughput meter.
+
+import { createHistogram, type RecordableHistogram } from 'node:perf_hooks'
 
 /**
  * Nearest-rank percentile of an ascending sample: the smallest value with at least p% of the sample at or
- * below it (the definition HdrHistogram and most load tools report; no interpolation, so the answer is a
- * latency that was actually observed). p in [0, 100]; p=0 gives the minimum. Undefined for an empty sample.
+ * below it (no interpolation, so the answer is a latency that was actually observed). HdrHistogram takes
+ * rank round(p% of n) and wrk round(p% of n + 0.5): all three are at most one rank apart. p in [0, 100];
+ * p=0 gives the minimum. Undefined for an empty sample.
  */
 export function percentile(sorted: readonly number[], p: number): number | undefined {
   if (sorted.length === 0) return undefined
@@ -13,32 +16,10 @@ export function percentile(sorted: readonly number[], p: number): number | undef
   return sorted[rank - 1]
 }
 
-/**
- * HDR-like latency histogram with bounded memory whatever the request count: values (microseconds, integers)
- * below 2^SIG_BITS are kept exactly; above that each power-of-two range is split into 2^(SIG_BITS-1) equal
- * buckets, so a reported value is never more than 2^-(SIG_BITS-1) (< 1.6% for 7 bits) above the true one.
- */
-export const SIG_BITS = 7
-const SUB = 2 ** SIG_BITS
-
-/** bucket key: monotonic in the value, so sorting keys sorts buckets */
-export function bucketOf(us: number): number {
-  const v = Math.max(0, Math.floor(us))
-  if (v < SUB) return v
-  const shift = Math.floor(Math.log2(v)) + 1 - SIG_BITS
-  // log2 of large integers can be off by one in floating point: correct it so the mantissa is in [SUB/2, SUB)
-  let s = shift
-  while (Math.floor(v / 2 ** s) >= SUB) s++
-  while (s > 0 && Math.floor(v / 2 ** s) < SUB / 2) s--
-  return s * SUB + Math.floor(v / 2 ** s)
-}
-
-/** the highest value that falls into a bucket (what a percentile reports: never below the true value) */
-export function bucketHigh(key: number): number {
-  const s = Math.floor(key / SUB)
-  const m = key % SUB
-  return s === 0 ? m : (m + 1) * 2 ** s - 1
-}
+/** highest latency a histogram tracks: a day, in microseconds (above it a value is clamped, never dropped) */
+export const HIGHEST_US = 86_400_000_000
+/** significant decimal digits HdrHistogram keeps: a reported value is at most 0.1% above the true one */
+export const SIGNIFICANT_FIGURES = 3
 
 export interface HistogramSnapshot {
   count: number
@@ -47,8 +28,14 @@ export interface HistogramSnapshot {
   mean: number
 }
 
+/**
+ * Latency histogram with bounded memory whatever the request count: HdrHistogram (the C implementation Node
+ * ships as perf_hooks.createHistogram, the same maths as wrk2 and autocannon) at microsecond resolution and
+ * 3 significant digits. Min, max and mean are kept exactly beside it, and percentiles are clamped to
+ * [min, max] so a report never shows a latency outside what was observed.
+ */
 export class LatencyHistogram {
-  #buckets = new Map<number, number>()
+  readonly #h: RecordableHistogram = createHistogram({ lowest: 1, highest: HIGHEST_US, figures: SIGNIFICANT_FIGURES })
   #count = 0
   #sum = 0
   #min = Infinity
@@ -56,9 +43,9 @@ export class LatencyHistogram {
 
   /** record one latency in milliseconds (stored at microsecond resolution) */
   record(ms: number): void {
-    const us = Math.max(0, Math.round(ms * 1000))
-    const key = bucketOf(us)
-    this.#buckets.set(key, (this.#buckets.get(key) ?? 0) + 1)
+    const us = Math.min(HIGHEST_US, Math.max(0, Math.round(ms * 1000)))
+    // HdrHistogram's lowest trackable value is 1: a sub-microsecond answer counts as 1 us there, exactly here
+    this.#h.record(Math.max(1, us))
     this.#count++
     this.#sum += us
     if (us < this.#min) this.#min = us
@@ -66,28 +53,32 @@ export class LatencyHistogram {
   }
 
   merge(other: LatencyHistogram): void {
-    for (const [k, n] of other.#buckets) this.#buckets.set(k, (this.#buckets.get(k) ?? 0) + n)
+    this.#h.add(other.#h)
     this.#count += other.#count
     this.#sum += other.#sum
     this.#min = Math.min(this.#min, other.#min)
     this.#max = Math.max(this.#max, other.#max)
   }
 
-  get count(): number { return this.#count }
-  /** number of distinct buckets in use (memory bound: a few hundred for any realistic latency range) */
-  get buckets(): number { return this.#buckets.size }
+  reset(): void {
+    this.#h.reset()
+    this.#count = 0
+    this.#sum = 0
+    this.#min = Infinity
+    this.#max = -Infinity
+  }
 
-  /** nearest-rank percentile in milliseconds, within the histogram's precision; clamped to [min, max] */
+  get count(): number { return this.#count }
+
+  /**
+   * Percentile in milliseconds as HdrHistogram defines it (the value at rank round(p% of count), at least 1,
+   * reported as the top of its bucket), clamped to [min, max]; p=0 is the minimum.
+   */
   percentile(p: number): number | undefined {
     if (this.#count === 0) return undefined
     if (!(p >= 0 && p <= 100)) throw new RangeError(`percentile ${p} is not in [0, 100]`)
-    const rank = Math.max(1, Math.ceil((p / 100) * this.#count))
-    let seen = 0
-    for (const key of [...this.#buckets.keys()].sort((a, b) => a - b)) {
-      seen += this.#buckets.get(key)!
-      if (seen >= rank) return Math.min(this.#max, Math.max(this.#min, bucketHigh(key))) / 1000
-    }
-    return this.#max / 1000
+    if (p === 0) return this.#min / 1000
+    return Math.min(this.#max, Math.max(this.#min, this.#h.percentile(p))) / 1000
   }
 
   snapshot(): HistogramSnapshot {
