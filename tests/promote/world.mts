@@ -6,9 +6,13 @@
 // pod IPs) so the netpol probes have sources.
 import fs from 'node:fs'
 import http from 'node:http'
+import https from 'node:https'
 import path from 'node:path'
+import tls from 'node:tls'
+import { writeStateFile } from '../../scripts/lib/shell/state.mts'
 import { fakeEnv, type FakeEnv } from '../helpers/fakes.mts'
 import { runScript, type ProcResult } from '../helpers/proc.mts'
+import { issueLeaf, testCa } from '../helpers/tls.mts'
 import { forwardRecords, freePort, killAll, startApp, type RunningApp } from '../smoke/support.mts'
 import { clusterWorld, seedPlatformState } from '../up/world.mts'
 
@@ -20,8 +24,8 @@ const GREETING = 'Hello from the platform demo' // apps/base/secret.yaml
 /** Smoke flags that make the checks deterministic against FAIL_RATE 0 apps (the overlays say 0.2 / 0.05). */
 export const GATE_FLAGS = ['--requests', '6', '--max-error-rate', '0.5', '--ready-timeout', '10']
 
-async function listen(handler: http.RequestListener): Promise<{ port: number; close(): Promise<void> }> {
-  const srv = http.createServer(handler)
+async function listen(handler: http.RequestListener, tlsOptions?: https.ServerOptions): Promise<{ port: number; close(): Promise<void> }> {
+  const srv = tlsOptions ? https.createServer(tlsOptions, handler) : http.createServer(handler)
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()))
   const port = (srv.address() as { port: number }).port
   return { port, close: () => new Promise<void>((r) => { srv.closeAllConnections(); srv.close(() => r()) }) }
@@ -31,6 +35,10 @@ export interface Services {
   apps: Record<Env | 'broken', RunningApp>
   monitoring: number
   gateway: number
+  /** the gateway's HTTPS port: a certificate per <env>.demo.localhost from the platform CA */
+  gatewayHttps: number
+  /** the platform CA (as up keeps it in <STATE_DIR>/tls/ca.crt) */
+  caPem: string
   stop(): Promise<void>
 }
 
@@ -47,18 +55,28 @@ export async function startServices(): Promise<Services> {
     if (url.startsWith('/api/v1/targets')) { res.writeHead(200, { 'content-type': 'application/json' }); res.end(JSON.stringify({ status: 'success', data: { activeTargets: targets, droppedTargets: [] } })); return }
     res.writeHead(404); res.end()
   })
-  const gateway = await listen((req, res) => {
+  const route: http.RequestListener = (req, res) => {
     const env = /^(\w+)\.demo\.localhost(:\d+)?$/.exec(req.headers.host ?? '')?.[1] as Env | undefined
     const app = env && (ENVS as readonly string[]).includes(env) ? apps[env] : undefined
     if (!app) { res.writeHead(404); res.end('no route\n'); return }
     const up = http.request(`${app.base}${req.url}`, { method: req.method, agent: false }, (r) => { res.writeHead(r.statusCode ?? 502, r.headers); r.pipe(res) })
     up.on('error', () => { res.writeHead(502); res.end() })
     up.end()
-  })
+  }
+  const gateway = await listen(route)
+  // the gateway over HTTPS, as cert-manager's certificates from the platform CA serve it (SNI picks the host's)
+  const ca = await testCa()
+  const certs = new Map<string, tls.SecureContext>()
+  for (const env of ENVS) {
+    const leaf = await issueLeaf(ca, { dnsNames: [`${env}.demo.localhost`] })
+    certs.set(`${env}.demo.localhost`, tls.createSecureContext({ cert: leaf.certPem, key: leaf.keyPem }))
+  }
+  const fallback = await issueLeaf(ca, { dnsNames: ['traefik.default'] })
+  const gatewayHttps = await listen(route, { cert: fallback.certPem, key: fallback.keyPem, SNICallback: (name, cb) => cb(null, certs.get(name)) })
   return {
-    apps, monitoring: monitoring.port, gateway: gateway.port,
+    apps, monitoring: monitoring.port, gateway: gateway.port, gatewayHttps: gatewayHttps.port, caPem: ca.certPem,
     async stop() {
-      await Promise.all([...Object.values(apps).map((a) => a.stop()), monitoring.close(), gateway.close()])
+      await Promise.all([...Object.values(apps).map((a) => a.stop()), monitoring.close(), gateway.close(), gatewayHttps.close()])
     },
   }
 }
@@ -70,7 +88,7 @@ const line = (r: ProcResult) => `exit ${r.code}\n--- stdout\n${r.stdout}\n--- st
  * with a new image (tag "bbbbbbbbbbbb"), so dev runs a digest staging and production do not.
  */
 export async function buildTemplate(s: Services, o: { synced?: boolean } = {}): Promise<FakeEnv> {
-  const f = clusterWorld({ INGRESS_HTTP_PORT: String(s.gateway) })
+  const f = clusterWorld({ INGRESS_HTTP_PORT: String(s.gateway), INGRESS_HTTPS_PORT: String(s.gatewayHttps) })
   seedPlatformState(f, { image: { repository: 'kind-registry:5000/demo', tag: 'aaaaaaaaaaaa', sourceHash: 'a' } })
   // the add-ons phase (helm, namespaces, Grafana secret) adds nothing the promote checks read from the fakes
   const r = await runScript('up', ['--only', 'flux,reconcile'], { env: f.env, timeoutMs: 180_000 })
@@ -113,9 +131,10 @@ function podsFor(objects: any[]): any[] {
 }
 
 export function world(template: FakeEnv, s: Services): World {
-  const f = fakeEnv({}, { CI: '1', INGRESS_HTTP_PORT: String(s.gateway) })
+  const f = fakeEnv({}, { CI: '1', INGRESS_HTTP_PORT: String(s.gateway), INGRESS_HTTPS_PORT: String(s.gatewayHttps) })
   fs.copyFileSync(path.join(template.dir, 'state.json'), path.join(f.dir, 'state.json'))
   fs.cpSync(template.env.STATE_DIR!, f.env.STATE_DIR!, { recursive: true })
+  writeStateFile(f.env.STATE_DIR!, 'tls/ca.crt', s.caPem, { keep: true })
   const forwards: Record<string, unknown> = {
     'monitoring/svc/kube-prometheus-stack-grafana': `127.0.0.1:${s.monitoring}`,
     'monitoring/svc/kube-prometheus-stack-prometheus': `127.0.0.1:${s.monitoring}`,

@@ -126,8 +126,8 @@ test('--ca-file that is missing, a directory, not PEM, or given with an http:// 
     [['--url', trusted, '--ca-file', fifo], `--ca-file ${fifo} is not a regular file`],
     [['--url', app.base, '--ca-file', caFile], '--ca-file only applies to https:// URLs'],
     // a flag given without its value (CONTRACTS.md)
-    [['--url', trusted, '--ca-file'], '--ca-file needs a value <pem>'],
-    [['--url', trusted, '--ca-file=', '--requests', '3'], '--ca-file needs a value <pem>'],
+    [['--url', trusted, '--ca-file'], '--ca-file needs a value: --ca-file <pem>'],
+    [['--url', trusted, '--ca-file=', '--requests', '3'], '--ca-file needs a value: --ca-file <pem>'],
   ] as const
   const results = await Promise.all(cases.map(([args]) => smoke([...args])))
   cases.forEach(([args, msg], i) => {

@@ -48,6 +48,7 @@ export async function smokeEnvironment(ctx: ChecksContext, env: Environment, t: 
       context: ctx.config.kubeContext,
       environments: [env],
       ingressPort: ports.http,
+      ingressHttpsPort: ports.https,
       requireIngress: ctx.config.provider === 'kind',
       fluxScope: (o) => o.kind !== 'Kustomization' || !/^apps-/.test(o.name) || o.name === appsSource(env),
       ...(t.requests !== undefined ? { requests: t.requests } : {}),
