@@ -206,12 +206,14 @@ export async function registryHasImage(r: Runner, ref: string, step = 'image'): 
   return res.ok
 }
 
-/** `docker build ...` from the given context directory. Mutating (creates an image). */
+/**
+ * `docker build ...` from the given (staged) context directory, with whichever builder the CLI picks: BuildKit when
+ * buildx is installed, else the legacy builder (forcing DOCKER_BUILDKIT=1 fails without buildx). Mutating.
+ */
 export async function dockerBuild(r: Runner, args: string[], cwd: string, step = 'image'): Promise<void> {
   await r.run('docker', args, {
     step, mutating: true, cwd, timeoutMs: 20 * 60_000,
-    env: { DOCKER_BUILDKIT: '1' },
-    hint: 're-run with --verbose to see the build output; the recipe is apps/demo/Dockerfile (context: repository root)',
+    hint: 're-run with --verbose to see the build output; the recipe is apps/demo/Dockerfile (context: the files its Dockerfile.dockerignore lets through)',
   })
 }
 
