@@ -210,6 +210,8 @@ export default async function kubectl({ argv, state, stdin, env, dir }) {
   const [sub] = a.positional
   a.positional = a.positional.slice(1)
   if (sub === 'kustomize') return real(argv, stdin)
+  // the Docker tier: node readiness and API server reachability come from the real node containers
+  if (env?.FAKE_DOCKER === 'real' && sub !== 'config') (await import('./kubectl/real-nodes.mjs')).syncWithDocker(state, a.context ?? kube(state).currentContext)
   if (sub === 'version') {
     const client = { clientVersion: { major: '1', minor: '34', gitVersion: 'v1.34.1', platform: 'linux/amd64' }, kustomizeVersion: 'v5.7.1' }
     if (a.flags.client) return ok(`${JSON.stringify(client, null, 2)}\n`)
