@@ -88,11 +88,15 @@ export async function inspectContainer(r: Runner, name: string, step = 'docker')
 
 export interface ContainerSummary { id: string; name: string; image: string; state: string; labels: Record<string, string> }
 
-/** `docker ps -a --filter ... --format '{{json .}}'`: containers by label (k=v) and/or exact name. Read-only. */
-export async function listContainers(r: Runner, filter: { label?: string; name?: string }, step = 'docker'): Promise<ContainerSummary[]> {
+/**
+ * `docker ps -a --filter ... --format '{{json .}}'`: containers by label (k or k=v), exact name and/or network (also
+ * the stopped ones configured on it). Read-only.
+ */
+export async function listContainers(r: Runner, filter: { label?: string; name?: string; network?: string }, step = 'docker'): Promise<ContainerSummary[]> {
   const args = ['ps', '-a', '--no-trunc', '--format', '{{json .}}']
   if (filter.label) args.push('--filter', `label=${filter.label}`)
   if (filter.name) args.push('--filter', `name=^/${filter.name}$`)
+  if (filter.network) args.push('--filter', `network=${filter.network}`)
   const res = await r.run('docker', args, { step, timeoutMs: 30_000 })
   return res.stdout.split('\n').filter((l) => l.trim()).map((l) => {
     const o = JSON.parse(l) as Record<string, string>
