@@ -66,7 +66,8 @@ export interface Tier {
   available: boolean
   reason?: string
   runId: string
-  test(name: string, fn: () => unknown): void
+  /** `opts.unmet`: why this test cannot run here although the engine answers (skipped by name, or failed when required) */
+  test(name: string, fn: () => unknown, opts?: { unmet?: string }): void
   world(opts?: { workers?: number; env?: NodeJS.ProcessEnv }): Promise<World>
   standIn(role: Role): StandIn
   run(): void
@@ -113,6 +114,7 @@ export function dockerTier(key: string, file = process.argv[1] ?? 'tests/docker'
     for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => process.exit(sig === 'SIGINT' ? 130 : 143))
   }
   const worlds: World[] = []
+  let made = 0
   const standIns = new Map<Role, StandIn>()
   const standIn = (role: Role): StandIn => {
     let s = standIns.get(role)
@@ -121,7 +123,8 @@ export function dockerTier(key: string, file = process.argv[1] ?? 'tests/docker'
   }
 
   async function world(opts: { workers?: number; env?: NodeJS.ProcessEnv } = {}): Promise<World> {
-    const prefix = `${runPrefix(runId)}${key}${worlds.length + 1}-`
+    // never reused within a run: a world that failed to clean up cannot meet the next test
+    const prefix = `${runPrefix(runId)}${key}${++made}-`
     const names: WorldNames = { prefix, cluster: prefix.slice(0, -1), registry: `${prefix}registry`, network: `${prefix}kind` }
     const registry = standIn('registry')
     const node = standIn('kind-node')
@@ -181,8 +184,9 @@ export function dockerTier(key: string, file = process.argv[1] ?? 'tests/docker'
     available: a.available,
     ...(a.reason ? { reason: a.reason } : {}),
     runId,
-    test(name, fn) {
-      if (a.available) {
+    test(name, fn, opts = {}) {
+      const reason = a.available ? opts.unmet : a.reason
+      if (a.available && !reason) {
         // each test's worlds go when it ends, passed or failed, so tests never see each other's containers
         test(name, async () => {
           const before = worlds.length
@@ -195,10 +199,10 @@ export function dockerTier(key: string, file = process.argv[1] ?? 'tests/docker'
         return
       }
       if (a.required) {
-        test(name, () => { throw new Error(`the Docker tier is required here (CI or PLATFORM_TEST_DOCKER=required) but ${a.reason}`) })
+        test(name, () => { throw new Error(`the Docker tier is required here (CI or PLATFORM_TEST_DOCKER=required) but ${reason}`) })
         return
       }
-      process.stdout.write(`[skipped] ${shown} › ${name}: ${a.reason}\n`)
+      process.stdout.write(`[skipped] ${shown} › ${name}: ${reason}\n`)
       test.skip(name, fn as () => Promise<void>)
     },
     world,
