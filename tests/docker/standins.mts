@@ -169,6 +169,20 @@ function build(role: Role, s: Spec, tag: string, hash: string): void {
   }
 }
 
+/**
+ * Give stand-in `tag` (content `hash`) the exact tag `pinned` the product uses, unless an image that is not a
+ * stand-in already holds it: that one is used as it is (false). Call under withLock.
+ */
+export function pinStandIn(tag: string, hash: string, pinned: string): boolean {
+  const there = labelOf(pinned, HASH_LABEL)
+  if (there === undefined) return false
+  if (there !== hash) {
+    const r = docker(['tag', tag, pinned])
+    if (r.status !== 0) throw new Error(`docker tag ${tag} ${pinned} failed: ${r.stderr.trim()}`)
+  }
+  return true
+}
+
 /** Build the stand-in if no image of this content exists; give it its pinned tag unless someone else's holds it. */
 export function ensureStandIn(role: Role): StandIn {
   const s = spec(role)
@@ -177,12 +191,6 @@ export function ensureStandIn(role: Role): StandIn {
   return withLock(() => {
     if (labelOf(tag, STANDIN_LABEL) === null) build(role, s, tag, hash)
     if (!s.pinned) return { role, tag }
-    const there = labelOf(s.pinned, HASH_LABEL)
-    if (there === undefined) return { role, tag, pinned: s.pinned, pinnedIsOurs: false }
-    if (there !== hash) {
-      const r = docker(['tag', tag, s.pinned])
-      if (r.status !== 0) throw new Error(`docker tag ${tag} ${s.pinned} failed: ${r.stderr.trim()}`)
-    }
-    return { role, tag, pinned: s.pinned, pinnedIsOurs: true }
+    return { role, tag, pinned: s.pinned, pinnedIsOurs: pinStandIn(tag, hash, s.pinned) }
   })
 }
