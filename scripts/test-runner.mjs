@@ -33,14 +33,18 @@ function findTests(dir) {
   return out.sort()
 }
 
+// each child leads its own process group, so an interrupted run can stop a file with everything it started
+const children = new Set()
 function run(cmd, argv, timeoutMs, env = {}) {
   return new Promise((resolve) => {
     const t0 = Date.now()
-    const child = spawn(cmd, argv, { cwd: root, env: { ...process.env, FORCE_COLOR: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(cmd, argv, { cwd: root, env: { ...process.env, FORCE_COLOR: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+    children.add(child)
+    child.on('close', () => children.delete(child))
     let out = ''
     child.stdout.on('data', (d) => { out += d })
     child.stderr.on('data', (d) => { out += d })
-    const timer = setTimeout(() => { out += `\n[test-runner] killed after ${timeoutMs / 1000}s\n`; child.kill('SIGKILL') }, timeoutMs)
+    const timer = setTimeout(() => { out += `\n[test-runner] killed after ${timeoutMs / 1000}s\n`; try { process.kill(-child.pid, 'SIGKILL') } catch { child.kill('SIGKILL') } }, timeoutMs)
     child.on('close', (code, signal) => { clearTimeout(timer); resolve({ code, signal, out: strip(out), ms: Date.now() - t0 }) })
   })
 }
@@ -79,9 +83,13 @@ async function teardownAreas() {
     console.log(`${r.code === 0 ? '✔' : '✖'} ${rel} teardown (${(r.ms / 1000).toFixed(1)}s)\n${r.out.trim()}`)
   }
 }
-// Ctrl-C or a kill: the files die with us, the teardown still removes what they made
+// Ctrl-C or a kill: stop every file with what it started (its process group), then the teardown removes what
+// they made
 for (const sig of ['SIGINT', 'SIGTERM']) {
-  process.once(sig, () => {
+  process.once(sig, async () => {
+    for (const c of children) { try { process.kill(-c.pid, 'SIGTERM') } catch { /* gone */ } }
+    for (let i = 0; i < 100 && children.size; i++) await new Promise((r) => setTimeout(r, 100))
+    for (const c of children) { try { process.kill(-c.pid, 'SIGKILL') } catch { /* gone */ } }
     for (const [hook, a] of areas) if (!a.ended) spawnSync(NODE, [hook, 'teardown'], { cwd: root, env: { ...process.env, ...a.env }, stdio: 'inherit' })
     process.exit(sig === 'SIGINT' ? 130 : 143)
   })

@@ -1,7 +1,6 @@
 // down's Docker part on a real engine: node containers and their volumes, the registry (kept by default, with its
-// volume; removed with --all, volume included), the kind network only when nothing else uses it, and the
-// leftover check against what the engine really holds afterwards.
-import { spawnSync } from 'node:child_process'
+// volume; removed with --all, volume included), and the leftover check against what the engine really holds
+// afterwards. The kind network's rules: down-network.test.mts.
 import * as assert from 'uvu/assert'
 import { dockerTier, type World } from './tier.mts'
 
@@ -61,46 +60,6 @@ tier.test('down --yes --all: the registry and its anonymous volume go too; nothi
   assert.not.ok(exists(w, 'network', w.names.network))
   const left = w.docker(['ps', '-a', '--filter', `name=^/${w.names.prefix}`, '--format', '{{.Names}}']).stdout.trim()
   assert.is(left, '')
-})
-
-tier.test('the kind network stays while a container that is not the platform\'s uses it; down names it and deletes the rest', async () => {
-  const w = await tier.world()
-  await platform(w)
-  const other = w.run('other', [w.standIns.node.tag])
-  assert.is(w.docker(['network', 'connect', w.names.network, other]).status, 0)
-  const r = await w.script('down', ['--yes', '--all'])
-  assert.is(r.code, 0, r.stderr)
-  assert.ok(r.stderr.includes(`docker network "${w.names.network}" kept: other containers are attached: ${other}`), r.stderr)
-  assert.ok(exists(w, 'network', w.names.network))
-  assert.ok(exists(w, 'container', other), 'never touched')
-  assert.equal(nodes(w), [])
-  assert.not.ok(exists(w, 'container', w.names.registry))
-})
-
-tier.test('another kind cluster keeps the network only when its nodes are on it, stopped ones included', async () => {
-  const a = await tier.world()
-  const b = await tier.world()
-  await platform(a)
-  await platform(b)
-  // a second cluster on b's network, stopped: it needs that network to start again
-  const other = `${b.names.prefix}other`
-  const kind = (args: string[]) => spawnSync('kind', args, { env: b.env, encoding: 'utf8' })
-  const made = kind(['create', 'cluster', '--name', other, '--image', b.standIns.node.tag])
-  assert.is(made.status, 0, made.stderr)
-  assert.is(b.docker(['stop', `${other}-control-plane`]).status, 0)
-  const r1 = await b.script('down', ['--yes', '--all'])
-  assert.is(r1.code, 0, r1.stderr)
-  assert.ok(r1.stderr.includes(`docker network "${b.names.network}" kept: other kind clusters use it`), r1.stderr)
-  assert.ok(exists(b, 'network', b.names.network))
-  // without it, b's network goes although a's cluster (on a's own network) is running
-  assert.is(kind(['delete', 'cluster', '--name', other]).status, 0)
-  assert.is(b.docker(['network', 'rm', b.names.network]).status, 0)
-  await platform(b)
-  const r2 = await b.script('down', ['--yes', '--all'])
-  assert.is(r2.code, 0, r2.stderr)
-  assert.not.ok(exists(b, 'network', b.names.network), r2.stderr)
-  assert.ok(exists(a, 'network', a.names.network))
-  assert.is(nodes(a).length, 2, 'the other world is untouched')
 })
 
 tier.run()

@@ -69,6 +69,11 @@ export interface Tier {
   /** `opts.unmet`: why this test cannot run here although the engine answers (skipped by name, or failed when required) */
   test(name: string, fn: () => unknown, opts?: { unmet?: string }): void
   world(opts?: { workers?: number; env?: NodeJS.ProcessEnv }): Promise<World>
+  /**
+   * One world for several tests of the file (made by the first that asks, `prepare` run once, removed when the
+   * file ends): for tests that only look at the same platform, so the file pays for it once.
+   */
+  shared(opts: { workers?: number; env?: NodeJS.ProcessEnv }, prepare: (w: World) => Promise<void>): () => Promise<World>
   standIn(role: Role): StandIn
   run(): void
 }
@@ -114,6 +119,7 @@ export function dockerTier(key: string, file = process.argv[1] ?? 'tests/docker'
     for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => process.exit(sig === 'SIGINT' ? 130 : 143))
   }
   const worlds: World[] = []
+  const sharedWorlds: World[] = []
   let made = 0
   const standIns = new Map<Role, StandIn>()
   const standIn = (role: Role): StandIn => {
@@ -122,7 +128,7 @@ export function dockerTier(key: string, file = process.argv[1] ?? 'tests/docker'
     return s
   }
 
-  async function world(opts: { workers?: number; env?: NodeJS.ProcessEnv } = {}): Promise<World> {
+  async function world(opts: { workers?: number; env?: NodeJS.ProcessEnv } = {}, keep = false): Promise<World> {
     // never reused within a run: a world that failed to clean up cannot meet the next test
     const prefix = `${runPrefix(runId)}${key}${++made}-`
     const names: WorldNames = { prefix, cluster: prefix.slice(0, -1), registry: `${prefix}registry`, network: `${prefix}kind` }
@@ -167,7 +173,7 @@ export function dockerTier(key: string, file = process.argv[1] ?? 'tests/docker'
         if (problems.length) throw new Error(`cleaning up ${prefix}*: ${problems.join('; ')}`)
       },
     })
-    worlds.push(w)
+    ;(keep ? sharedWorlds : worlds).push(w)
     return w
   }
 
@@ -206,9 +212,13 @@ export function dockerTier(key: string, file = process.argv[1] ?? 'tests/docker'
       test.skip(name, fn as () => Promise<void>)
     },
     world,
+    shared(opts, prepare) {
+      let made: Promise<World> | undefined
+      return () => (made ??= world(opts, true).then(async (w) => { await prepare(w); return w }))
+    },
     standIn,
     run() {
-      test.after(() => cleanWorlds(worlds.splice(0)))
+      test.after(() => cleanWorlds([...worlds.splice(0), ...sharedWorlds.splice(0)]))
       test.run()
     },
   }
