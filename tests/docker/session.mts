@@ -8,9 +8,11 @@ import { docker } from './engine.mts'
 import { alive, eventsFile, newRunId, procStart, readRecord, readRecords, removeRecord, runIsLive, withLock, writeRecord, type RunRecord } from './runs.mts'
 import { isEmpty, leftoversOf, readEvents, runScope, staleRuns, sweep, sweepFamily, type Leftovers } from './sweep.mts'
 
+/** The recorder leads its own process group (a shell loop and its `docker events`): stop the whole group. */
 function stopRecorder(rec: RunRecord | undefined): void {
   const e = rec?.events
-  if (e && alive(e.pid, e.start)) { try { process.kill(e.pid, 'SIGTERM') } catch { /* gone */ } }
+  if (!e || !alive(e.pid, e.start)) return
+  try { process.kill(-e.pid, 'SIGTERM') } catch { try { process.kill(e.pid, 'SIGTERM') } catch { /* gone */ } }
 }
 
 /** Remove what runs whose owner died left behind. Returns one line per swept run. */
@@ -34,10 +36,12 @@ export function beginRun(ownerPid: number): { id: string; notes: string[] } {
     const since = Math.floor(Date.now() / 1000) - 1
     const rec: RunRecord = { id, pid: ownerPid, created: new Date().toISOString(), ...(procStart(ownerPid) ? { start: procStart(ownerPid)! } : {}) }
     writeRecord(rec)
-    // --since replays from the start even if the recorder attaches late; detached, so it outlives this process
-    // until endRun (or the next run's stale sweep) stops it
+    // --since replays from the start even if the recorder attaches late; the loop reattaches when the engine
+    // restarts (events from before a restart are gone from the engine, but were written already); detached, so it
+    // outlives this process until endRun (or the next run's stale sweep) stops it
     const out = fs.openSync(eventsFile(id), 'a')
-    const child = spawn('docker', ['events', '--since', String(since), '--format', '{{json .}}'], { detached: true, stdio: ['ignore', out, 'ignore'] })
+    const loop = `while :; do docker events --since ${since} --format '{{json .}}'; sleep 1; done`
+    const child = spawn('sh', ['-c', loop], { detached: true, stdio: ['ignore', out, 'ignore'] })
     fs.closeSync(out)
     child.unref()
     if (child.pid) writeRecord({ ...rec, events: { pid: child.pid, file: eventsFile(id), ...(procStart(child.pid) ? { start: procStart(child.pid)! } : {}) } })
