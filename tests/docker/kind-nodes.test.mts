@@ -12,9 +12,14 @@ const inspectAll = (w: World, names: string[]): Inspect[] => JSON.parse(w.docker
 const nodesOf = (w: World) => w.docker(['ps', '-a', '--filter', `label=io.x-k8s.kind.cluster=${w.names.cluster}`, '--format', '{{.Names}}']).stdout.split('\n').filter(Boolean).sort()
 const tool = (w: World, bin: string, args: string[]) => spawnSync(bin, args, { env: w.env, encoding: 'utf8' })
 
+// one cluster: the first test stops and starts its nodes (leaving them running), the second deletes it
+const cluster = tier.shared({}, async (w) => {
+  const r = await w.up(['--only', 'ports,cluster'])
+  assert.is(r.code, 0, r.stderr)
+})
+
 tier.test('the kube side follows the real nodes: a stopped worker is not Ready, a stopped control plane does not answer', async () => {
-  const w = await tier.world()
-  assert.is((await w.up(['--only', 'ports,cluster'])).code, 0)
+  const w = await cluster()
   const c = w.names.cluster
   const ctx = ['--context', `kind-${c}`]
   const ready = () => Object.fromEntries((JSON.parse(tool(w, 'kubectl', [...ctx, 'get', 'nodes', '-o', 'json']).stdout) as { items: { metadata: { name: string }; status: { conditions: { type: string; status: string }[] } }[] }).items
@@ -32,8 +37,7 @@ tier.test('the kube side follows the real nodes: a stopped worker is not Ready, 
 })
 
 tier.test('kind delete cluster removes the node containers with their volumes and keeps the network (kind never removes it)', async () => {
-  const w = await tier.world()
-  assert.is((await w.up(['--only', 'ports,cluster'])).code, 0)
+  const w = await cluster()
   const vols = inspectAll(w, nodesOf(w)).flatMap((n) => n.Mounts.filter((m) => m.Type === 'volume').map((m) => m.Name))
   assert.ok(vols.length >= 2)
   // a node removed behind kind's back is gone for kind too (the labels are the truth)

@@ -49,11 +49,18 @@ async function v2(port: number): Promise<Response> {
 
 const hostAddresses = () => Object.values(os.networkInterfaces()).flat().filter((a) => a && a.family === 'IPv4' && !a.internal).map((a) => a!.address)
 
-tier.test('up creates the registry: the pinned image, 127.0.0.1 only, restart always, our label, /v2/ served from its anonymous volume', async () => {
-  const w = await tier.world()
+// The first four tests take the same registry through its life: created, reused, stopped, given another image.
+// Each leaves it running with the pinned image; the file pays for one world.
+let created = ''
+const registry = tier.shared({}, async (w) => {
   const r = await w.up(REGISTRY_PHASE)
   assert.is(r.code, 0, r.stderr)
-  assert.match(r.stderr, `created ${w.names.registry} on 127.0.0.1:${w.ports.registry}`)
+  created = r.stderr
+})
+
+tier.test('up creates the registry: the pinned image, 127.0.0.1 only, restart always, our label, /v2/ served from its anonymous volume', async () => {
+  const w = await registry()
+  assert.match(created, `created ${w.names.registry} on 127.0.0.1:${w.ports.registry}`)
   const c = inspect(w, w.names.registry)!
   assert.is(c.Config.Image, w.standIns.registry.pinned, 'the image cluster/versions.yaml pins, unchanged')
   assert.is(c.Config.Labels['dev.platform.role'], 'registry')
@@ -77,8 +84,7 @@ tier.test('up creates the registry: the pinned image, 127.0.0.1 only, restart al
 })
 
 tier.test('a second up reuses the running registry: no docker run, start or rm, same container', async () => {
-  const w = await tier.world()
-  assert.is((await w.up(REGISTRY_PHASE)).code, 0)
+  const w = await registry()
   const before = inspect(w, w.names.registry)!
   w.clearCalls()
   const r = await w.up(REGISTRY_PHASE)
@@ -89,8 +95,7 @@ tier.test('a second up reuses the running registry: no docker run, start or rm, 
 })
 
 tier.test('a stopped registry is started, not re-created: same container, same volume', async () => {
-  const w = await tier.world()
-  assert.is((await w.up(REGISTRY_PHASE)).code, 0)
+  const w = await registry()
   const before = inspect(w, w.names.registry)!
   assert.is(w.docker(['stop', w.names.registry]).status, 0)
   w.clearCalls()
@@ -104,11 +109,14 @@ tier.test('a stopped registry is started, not re-created: same container, same v
   assert.equal(after.Mounts.map((m) => m.Name), before.Mounts.map((m) => m.Name))
 })
 
-tier.test('a registry with another image is re-created with the pinned one, and its old anonymous volume goes with it', async () => {
-  const w = await tier.world()
+tier.test('a registry with another image is re-created with the wanted one, and its old anonymous volume goes with it', async () => {
+  const w = await registry()
+  const pinnedVolume = inspect(w, w.names.registry)!.Mounts.find((m) => m.Type === 'volume')!.Name
   // the same stand-in under its own tag: another image reference than the pinned one
   const r1 = await w.up(REGISTRY_PHASE, { REGISTRY_IMAGE: w.standIns.registry.tag })
   assert.is(r1.code, 0, r1.stderr)
+  assert.match(r1.stderr, `re-creating registry ${w.names.registry} (image ${w.standIns.registry.pinned} -> ${w.standIns.registry.tag})`)
+  assert.not.ok(volumeExists(w, pinnedVolume), `the replaced registry's volume ${pinnedVolume} must not be left behind`)
   const before = inspect(w, w.names.registry)!
   assert.is(before.Config.Image, w.standIns.registry.tag)
   const oldVolume = before.Mounts.find((m) => m.Type === 'volume')!.Name
