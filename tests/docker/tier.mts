@@ -8,6 +8,11 @@
 //   })
 //   tier.run()                                      // runs the tests, then removes every world of this file
 //
+// More on a world: w.run('upstream', [w.standIns.registry.tag]) starts one more container of its own (named and
+// labelled for the run, so it is swept with the world): e.g. a second registry (the stand-in reads the
+// distribution registry's REGISTRY_* variables, e.g. -e REGISTRY_PROXY_REMOTEURL=... for a pull-through cache);
+// w.trackImage(ref) has an image it tagged removed with it; tier.shared(...) makes one world for several tests.
+//
 // Without an engine the tests are skipped by name ("[skipped] <file> › <name>: <reason>", which the test runner
 // lists), or fail when the run requires the engine (CI, PLATFORM_TEST_DOCKER=required). Run by the test runner,
 // the run is the runner's (PLATFORM_TEST_RUN, set up and torn down by tests/docker/global.mts); run on its own,
