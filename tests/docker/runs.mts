@@ -26,6 +26,7 @@ export const recordFile = (id: string): string => path.join(runsDir(), `${id}.js
 export const eventsFile = (id: string): string => path.join(runsDir(), `${id}.events.jsonl`)
 
 export const newRunId = (pid = process.pid): string => `${pid.toString(36)}-${crypto.randomBytes(2).toString('hex')}`
+export const isRunId = (id: string | undefined): id is string => /^[0-9a-z]+-[0-9a-f]{4}$/.test(id ?? '')
 export const runPrefix = (id: string): string => `${PREFIX}-${id}-`
 
 /** The run a docker object name belongs to (`ptier-<pid36>-<hex4>-...`), or undefined. */
@@ -68,15 +69,23 @@ export function readRecords(): RunRecord[] {
 
 export const readRecord = (id: string): RunRecord | undefined => readRecords().find((r) => r.id === id)
 
-export function writeRecord(r: RunRecord): void {
+/** Shared by every user of the machine (they share the engine): sticky and world-writable, like /tmp. */
+export function ensureRunsDir(): void {
+  if (fs.existsSync(runsDir())) return
   fs.mkdirSync(runsDir(), { recursive: true })
+  try { fs.chmodSync(runsDir(), 0o1777) } catch { /* another user made it */ }
+}
+
+export function writeRecord(r: RunRecord): void {
+  ensureRunsDir()
   const tmp = `${recordFile(r.id)}.${process.pid}.tmp`
   fs.writeFileSync(tmp, JSON.stringify(r, null, 2))
   fs.renameSync(tmp, recordFile(r.id))
 }
 
 export function removeRecord(id: string): void {
-  for (const f of [recordFile(id), eventsFile(id), imagesFile(id)]) fs.rmSync(f, { force: true })
+  // another user's record in the sticky dir cannot be removed by us: its run is swept all the same
+  for (const f of [recordFile(id), eventsFile(id), imagesFile(id)]) { try { fs.rmSync(f, { force: true }) } catch { /* not ours */ } }
 }
 
 /** A run is live while its owner process is (a run without a record is judged by the pid in its id). */
@@ -95,7 +104,7 @@ const sleepSync = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuf
  */
 export function withLock<T>(fn: () => T, timeoutMs = 600_000): T {
   const dir = path.join(runsDir(), 'lock')
-  fs.mkdirSync(runsDir(), { recursive: true })
+  ensureRunsDir()
   const deadline = Date.now() + timeoutMs
   for (;;) {
     try {
@@ -125,7 +134,7 @@ export function withLock<T>(fn: () => T, timeoutMs = 600_000): T {
 const imagesFile = (id: string): string => path.join(runsDir(), `${id}.images`)
 
 export function trackImage(id: string, ref: string): void {
-  fs.mkdirSync(runsDir(), { recursive: true })
+  ensureRunsDir()
   fs.appendFileSync(imagesFile(id), `${ref}\n`)
 }
 

@@ -24,7 +24,7 @@ import { freePort } from '../../scripts/lib/shell/ports.mts'
 import { fakeEnv, type FakeEnv } from '../helpers/fakes.mts'
 import { runScript, type ProcResult } from '../helpers/proc.mts'
 import { docker, privilegedWorks, tierMode, unavailableReason } from './engine.mts'
-import { RUN_LABEL, runPrefix, trackImage } from './runs.mts'
+import { isRunId, RUN_LABEL, runPrefix, trackImage } from './runs.mts'
 import { beginRun, describeLeftovers, endRun } from './session.mts'
 import { ensureStandIn, type Role, type StandIn } from './standins.mts'
 import { sweep } from './sweep.mts'
@@ -110,7 +110,8 @@ export function dockerTier(key: string, file = process.argv[1] ?? 'tests/docker'
   if (!/^[a-z]{1,6}$/.test(key)) throw new Error(`dockerTier key "${key}": 1-6 lowercase letters`)
   const a = resolveAvailability()
   const shown = rel(file)
-  let runId = process.env[RUN_VAR] ?? ''
+  // a run id that is not one of ours (a stray variable) is ignored: this process then owns a run of its own
+  let runId = isRunId(process.env[RUN_VAR]) ? process.env[RUN_VAR] : ''
   if (a.available && !runId) {
     // run on its own: this process owns the run, and ends it however it exits
     runId = beginRun(process.pid).id
