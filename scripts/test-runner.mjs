@@ -1,7 +1,10 @@
 // npm test: type check, then every tests/**/*.test.mts in its own process (isolation: each file may start
 // servers and fake CLIs), a few at a time, ending with the line CI reads: `N passed, N failed`.
 // Usage: npm test [-- <path-filter>...] [--no-typecheck] [--verbose]
-import { spawn } from 'node:child_process'
+// An area folder with a `global.mts` (tests/docker: the Docker tier) gets `global.mts setup` once before its files
+// (its KEY=VALUE stdout lines become their environment) and `global.mts teardown <files>` after all files; the
+// teardown counts as one test. Lines `[skipped] <name>: <reason>` in a file's output are listed by name at the end.
+import { spawn, spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -35,14 +38,18 @@ function findTests(dir) {
   return out.sort()
 }
 
-function run(cmd, argv, timeoutMs) {
+// each child leads its own process group, so an interrupted run can stop a file with everything it started
+const children = new Set()
+function run(cmd, argv, timeoutMs, env = {}) {
   return new Promise((resolve) => {
     const t0 = Date.now()
-    const child = spawn(cmd, argv, { cwd: root, env: { ...process.env, FORCE_COLOR: '0' }, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(cmd, argv, { cwd: root, env: { ...process.env, FORCE_COLOR: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+    children.add(child)
+    child.on('close', () => children.delete(child))
     let out = ''
     child.stdout.on('data', (d) => { out += d })
     child.stderr.on('data', (d) => { out += d })
-    const timer = setTimeout(() => { out += `\n[test-runner] killed after ${timeoutMs / 1000}s\n`; child.kill('SIGKILL') }, timeoutMs)
+    const timer = setTimeout(() => { out += `\n[test-runner] killed after ${timeoutMs / 1000}s\n`; try { process.kill(-child.pid, 'SIGKILL') } catch { child.kill('SIGKILL') } }, timeoutMs)
     child.on('close', (code, signal) => { clearTimeout(timer); resolve({ code, signal, out: strip(out), ms: Date.now() - t0 }) })
   })
 }
@@ -51,6 +58,47 @@ let passed = 0
 let failed = 0
 let skipped = 0
 const failures = []
+const skippedNames = []
+
+const files = findTests(path.join(root, 'tests')).filter((f) => filters.length === 0 || filters.some((flt) => f.includes(flt)))
+
+// per-area global setup/teardown (the Docker tier), started alongside the type check
+const areas = new Map()
+for (const f of files) {
+  const hook = path.join(path.dirname(f), 'global.mts')
+  if (fs.existsSync(hook) && !areas.has(hook)) areas.set(hook, { env: {}, ran: [], ready: undefined, ended: false })
+}
+for (const [hook, a] of areas) {
+  a.ready = run(NODE, [hook, 'setup'], 600_000).then((r) => {
+    for (const m of r.out.matchAll(/^([A-Z][A-Z0-9_]*)=(.*)$/gm)) a.env[m[1]] = m[2]
+    const notes = r.out.replace(/^[A-Z][A-Z0-9_]*=.*\n?/gm, '').trim()
+    if (notes) console.log(notes)
+    if (r.code !== 0) { failed++; failures.push(`${path.relative(root, hook)} setup`); console.log(`✖ ${path.relative(root, hook)} setup (exit ${r.code ?? r.signal})`) }
+  })
+}
+async function teardownAreas() {
+  for (const [hook, a] of areas) {
+    if (a.ended) continue
+    a.ended = true
+    await a.ready
+    const rel = path.relative(root, hook)
+    const r = await run(NODE, [hook, 'teardown', ...a.ran], 600_000, a.env)
+    if (r.code === 0) passed++
+    else { failed++; failures.push(`${rel} teardown`) }
+    console.log(`${r.code === 0 ? '✔' : '✖'} ${rel} teardown (${(r.ms / 1000).toFixed(1)}s)\n${r.out.trim()}`)
+  }
+}
+// Ctrl-C or a kill: stop every file with what it started (its process group), then the teardown removes what
+// they made
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.once(sig, async () => {
+    for (const c of children) { try { process.kill(-c.pid, 'SIGTERM') } catch { /* gone */ } }
+    for (let i = 0; i < 100 && children.size; i++) await new Promise((r) => setTimeout(r, 100))
+    for (const c of children) { try { process.kill(-c.pid, 'SIGKILL') } catch { /* gone */ } }
+    for (const [hook, a] of areas) if (!a.ended) spawnSync(NODE, [hook, 'teardown'], { cwd: root, env: { ...process.env, ...a.env }, stdio: 'inherit' })
+    process.exit(sig === 'SIGINT' ? 130 : 143)
+  })
+}
 
 if (!skipTypecheck && filters.length === 0) {
   const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc')
@@ -59,12 +107,14 @@ if (!skipTypecheck && filters.length === 0) {
   else { failed++; failures.push('typecheck'); console.log(`✖ typecheck\n${r.out}`) }
 }
 
-const files = findTests(path.join(root, 'tests')).filter((f) => filters.length === 0 || filters.some((flt) => f.includes(flt)))
 const queue = [...files]
 async function worker() {
   for (let f = queue.shift(); f; f = queue.shift()) {
     const rel = path.relative(root, f)
-    const r = await run(NODE, [f], FILE_TIMEOUT_MS)
+    const area = areas.get(path.join(path.dirname(f), 'global.mts'))
+    if (area) { await area.ready; area.ran.push(rel) }
+    const r = await run(NODE, [f], FILE_TIMEOUT_MS, area?.env)
+    for (const m of r.out.matchAll(/^\[skipped\] (.+)$/gm)) skippedNames.push(m[1])
     const total = Number(/Total:\s+(\d+)/.exec(r.out)?.[1] ?? NaN)
     const ok = Number(/Passed:\s+(\d+)/.exec(r.out)?.[1] ?? NaN)
     const skip = Number(/Skipped:\s+(\d+)/.exec(r.out)?.[1] ?? 0)
@@ -86,7 +136,9 @@ async function worker() {
   }
 }
 await Promise.all(Array.from({ length: concurrency }, worker))
+await teardownAreas()
 
+if (skippedNames.length) console.log(`\nSkipped (${skippedNames.length}):\n${skippedNames.map((n) => `  - ${n}`).join('\n')}`)
 if (failures.length) console.log(`\nFailed: ${failures.join(', ')}`)
 console.log(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`)
 process.exitCode = failed > 0 ? 1 : 0

@@ -92,7 +92,7 @@ test('REGISTRY_PORT changed: the registry is re-created on the new port and ever
     assert.is(r.code, 0, r.stderr)
     assert.match(r.stderr, `re-creating registry kind-registry (port 127.0.0.1:${w.ports.registry} -> 127.0.0.1:${next})`)
     const changes = mutatingLines(w.calls())
-    assert.ok(changes.includes('docker rm -f kind-registry'), changes.join('\n'))
+    assert.ok(changes.includes('docker rm -f -v kind-registry'), changes.join('\n'))
     assert.ok(changes.some((l) => l.startsWith('docker run') && l.includes(`127.0.0.1:${next}:5000`)))
     assert.ok(changes.includes('docker network connect kind kind-registry'), 'the new container joins the kind network again')
     assert.not.ok(changes.some((l) => l.startsWith('kind ')), 'the cluster is untouched')

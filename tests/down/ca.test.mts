@@ -31,7 +31,7 @@ function observed(): Observed {
     kind: {
       clusterName: 'platform', clusters: ['platform'], nodes: ['platform-control-plane'],
       registry: { name: 'kind-registry', status: 'absent', volumes: [], networks: [] },
-      network: { name: 'kind', exists: false, createdByUs: false, members: [] },
+      network: { name: 'kind', exists: false, createdByUs: false, members: [], clusters: [] },
     },
     local: {
       stateDir: DIR, stateExists: true, forwards: [],

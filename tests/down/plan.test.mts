@@ -23,7 +23,7 @@ function world(change: (o: Observed) => void = () => {}): Observed {
       clusters: ['platform'],
       nodes: ['platform-control-plane', 'platform-worker', 'platform-worker2'],
       registry: { name: 'kind-registry', status: 'ours', running: true, image: 'registry:2', hostPort: 5001, volumes: [{ name: 'a'.repeat(64), anonymous: true }], networks: ['bridge', 'kind'] },
-      network: { name: 'kind', exists: true, createdByUs: true, members: ['platform-control-plane', 'platform-worker', 'platform-worker2', 'kind-registry'] },
+      network: { name: 'kind', exists: true, createdByUs: true, members: ['platform-control-plane', 'platform-worker', 'platform-worker2', 'kind-registry'], clusters: ['platform'] },
     },
     local: {
       stateDir: DIR,
@@ -59,12 +59,18 @@ test('--all also deletes the registry, and then the network up created (nobody e
   assert.match(describeAction(plan.actions.find((a) => a.kind === 'delete-registry')!), 'anonymous data volume')
 })
 
-test('the kind network stays while another kind cluster exists, a stranger is attached, or up did not create it', () => {
-  const other = world((o) => { o.kind!.clusters.push('someone-else') })
+test('the kind network stays while another kind cluster has nodes on it, a stranger is attached, or up did not create it', () => {
+  const other = world((o) => { o.kind!.clusters.push('someone-else'); o.kind!.network.clusters.push('someone-else') })
   assert.not.ok(networkRemovable(other))
   assert.ok(yes(other, { deleteRegistry: true }).notes.some((n) => n.includes('other kind clusters are left alone: someone-else')))
+  assert.ok(yes(other).notes.some((n) => n.includes('docker network "kind" kept: other kind clusters use it')))
+  // a cluster on another network (KIND_EXPERIMENTAL_DOCKER_NETWORK) does not hold ours
+  const elsewhere = world((o) => { o.kind!.clusters.push('on-another-network') })
+  assert.ok(networkRemovable(elsewhere))
+  assert.ok(yes(elsewhere).actions.some((a) => a.kind === 'delete-network'))
   const stranger = world((o) => { o.kind!.network.members.push('my-postgres') })
   assert.not.ok(networkRemovable(stranger))
+  assert.ok(yes(stranger).notes.includes('docker network "kind" kept: other containers are attached: my-postgres'), yes(stranger).notes.join('\n'))
   const notOurs = world((o) => { o.kind!.network.createdByUs = false })
   assert.not.ok(networkRemovable(notOurs))
   assert.ok(networkRemovable(world()))
@@ -95,7 +101,7 @@ test('everything already gone: no actions, and the parts count as absent (remove
     w.kind!.clusters = []
     w.kind!.nodes = []
     w.kind!.registry = { name: 'kind-registry', status: 'absent', volumes: [], networks: [] }
-    w.kind!.network = { name: 'kind', exists: false, createdByUs: true, members: [] }
+    w.kind!.network = { name: 'kind', exists: false, createdByUs: true, members: [], clusters: [] }
     w.local = { stateDir: DIR, stateExists: false, owned: NONE, forwards: [] }
   })
   const plan = yes(o, { deleteRegistry: true })
@@ -203,7 +209,7 @@ test('leftovers: what was to go but is still there; kept things are not leftover
     w.kind!.clusters = []
     w.kind!.nodes = []
     w.kind!.registry = { name: 'kind-registry', status: 'absent', volumes: [], networks: [] }
-    w.kind!.network = { name: 'kind', exists: false, createdByUs: true, members: [] }
+    w.kind!.network = { name: 'kind', exists: false, createdByUs: true, members: [], clusters: [] }
     w.local = { stateDir: DIR, stateExists: false, owned: NONE, forwards: [] }
   })
   assert.equal(findLeftovers({ plan, before, after: gone, stillRunning: [] }), [])
@@ -221,7 +227,7 @@ test('leftovers: what was to go but is still there; kept things are not leftover
   // the cluster and registry are gone, nobody is on the network up created: it should have gone too
   assert.ok(findLeftovers({ plan, before, after: halfCluster, stillRunning: [] }).includes('docker network kind (created by up, unused)'))
   const keepRegistry = yes(before)
-  const afterKeep = world((w) => { w.contexts = ['prod-eks']; w.kind!.clusters = []; w.kind!.nodes = []; w.local = gone.local; w.kind!.network = { name: 'kind', exists: false, createdByUs: true, members: [] } })
+  const afterKeep = world((w) => { w.contexts = ['prod-eks']; w.kind!.clusters = []; w.kind!.nodes = []; w.local = gone.local; w.kind!.network = { name: 'kind', exists: false, createdByUs: true, members: [], clusters: [] } })
   assert.equal(findLeftovers({ plan: keepRegistry, before, after: afterKeep, stillRunning: [] }), [])
   // the registry could not be disconnected: the network that was to go is still there
   const stuck = world((w) => { w.contexts = ['prod-eks']; w.kind!.clusters = []; w.kind!.nodes = []; w.local = gone.local; w.kind!.network.members = ['kind-registry'] })

@@ -1,4 +1,7 @@
 // Puts the fake CLIs (tests/fakes/bin) first on PATH with a fresh state dir. See tests/fakes/README.md.
+// With { docker: 'real' } (the Docker tier, tests/docker/) docker is the real CLI and engine: every fake but
+// docker is on PATH, plus a shim that records each docker call and runs the real one, and the fake kind
+// creates real node containers (FAKE_DOCKER=real).
 
 import { execFileSync } from 'node:child_process'
 import fs from 'node:fs'
@@ -36,25 +39,50 @@ export interface FakeEnv {
   cleanup(): void
 }
 
-function realKubectl(): string | undefined {
+function realTool(tool: string): string | undefined {
   try {
     const pathWithoutFakes = (process.env.PATH ?? '').split(':').filter((p) => p !== FAKE_BIN).join(':')
-    return execFileSync('sh', ['-c', 'command -v kubectl'], { env: { ...process.env, PATH: pathWithoutFakes }, encoding: 'utf8' }).trim() || undefined
+    return execFileSync('sh', ['-c', `command -v ${tool}`], { env: { ...process.env, PATH: pathWithoutFakes }, encoding: 'utf8' }).trim() || undefined
   } catch {
     return undefined
   }
 }
+const realKubectl = () => realTool('kubectl')
 
-export function fakeEnv(initial: Record<string, unknown> = {}, extraEnv: NodeJS.ProcessEnv = {}): FakeEnv {
+// one line per call: the arguments separated by \x1f (one write, so concurrent calls do not interleave)
+const DOCKER_SHIM = `#!/bin/sh
+line=$(printf '%s\\037' "$@")
+printf '%s\\n' "$line" >> "$FAKE_STATE_DIR/docker-calls.log"
+exec "$REAL_DOCKER" "$@"
+`
+
+/** A bin dir with every fake except docker, and the recording docker shim. */
+function tierBin(dir: string): string {
+  const bin = path.join(dir, 'bin')
+  fs.mkdirSync(bin)
+  for (const tool of fs.readdirSync(FAKE_BIN)) if (tool !== 'docker') fs.symlinkSync(path.join(FAKE_BIN, tool), path.join(bin, tool))
+  fs.writeFileSync(path.join(bin, 'docker'), DOCKER_SHIM, { mode: 0o755 })
+  return bin
+}
+
+export interface FakeEnvOptions {
+  /** 'real': the real docker CLI and engine instead of the fake (the Docker tier) */
+  docker?: 'fake' | 'real'
+}
+
+export function fakeEnv(initial: Record<string, unknown> = {}, extraEnv: NodeJS.ProcessEnv = {}, opts: FakeEnvOptions = {}): FakeEnv {
   const dir = tempDir('platform-fakes-')
   const home = path.join(dir, 'home')
   fs.mkdirSync(home)
   fs.writeFileSync(path.join(dir, 'state.json'), JSON.stringify(initial, null, 2))
   fs.writeFileSync(path.join(dir, 'calls.jsonl'), '')
   const basePath = (process.env.PATH ?? '').split(':').filter((p) => p !== FAKE_BIN).join(':')
+  const realDocker = opts.docker === 'real' ? realTool('docker') : undefined
+  if (opts.docker === 'real' && !realDocker) throw new Error('fakeEnv({ docker: "real" }): no docker CLI on PATH')
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    PATH: `${FAKE_BIN}:${path.dirname(process.execPath)}:${basePath}`,
+    PATH: `${realDocker ? tierBin(dir) : FAKE_BIN}:${path.dirname(process.execPath)}:${basePath}`,
+    ...(realDocker ? { FAKE_DOCKER: 'real', REAL_DOCKER: realDocker } : {}),
     HOME: home,
     KUBECONFIG: path.join(home, '.kube', 'config'),
     FAKE_STATE_DIR: dir,
@@ -74,6 +102,12 @@ export function fakeEnv(initial: Record<string, unknown> = {}, extraEnv: NodeJS.
     calls(tool) {
       const lines = fs.readFileSync(path.join(dir, 'calls.jsonl'), 'utf8').split('\n').filter(Boolean)
       const all = lines.map((l) => JSON.parse(l) as Call)
+      if (realDocker) {
+        // the shim's log has no clock: real docker calls come after the fakes' calls
+        const log = path.join(dir, 'docker-calls.log')
+        const shim = fs.existsSync(log) ? fs.readFileSync(log, 'utf8').split('\n').filter(Boolean) : []
+        all.push(...shim.map((l): Call => ({ tool: 'docker', argv: l.split('\x1f').slice(0, -1), t: 0 })))
+      }
       return tool ? all.filter((c) => c.tool === tool) : all
     },
     state() { return JSON.parse(fs.readFileSync(statePath, 'utf8')) },
@@ -83,7 +117,10 @@ export function fakeEnv(initial: Record<string, unknown> = {}, extraEnv: NodeJS.
       fs.writeFileSync(statePath, JSON.stringify(s, null, 2))
     },
     inject(fault) { this.setState((s) => { (s.faults ??= []).push(fault) }) },
-    clearCalls() { fs.writeFileSync(path.join(dir, 'calls.jsonl'), '') },
+    clearCalls() {
+      fs.writeFileSync(path.join(dir, 'calls.jsonl'), '')
+      if (realDocker) fs.writeFileSync(path.join(dir, 'docker-calls.log'), '')
+    },
     cleanup() { removeDir(dir) },
   }
 }

@@ -28,7 +28,7 @@ test('up from nothing: calls in a valid order, every phase timed in the report; 
     const registry = at(/^docker run .*--name kind-registry/)
     const cluster = at(/^kind create cluster --name platform/)
     const hostsToml = at(/^docker exec -i \S+ sh -c .*hosts\.toml/)
-    const build = at(/^docker build -f apps\/demo\/Dockerfile -t localhost:5001\/demo:[0-9a-f]{12} /)
+    const build = at(/^docker build --force-rm -f apps\/demo\/Dockerfile -t localhost:5001\/demo:[0-9a-f]{12} /)
     const push = at(/^docker push localhost:5001\/demo:[0-9a-f]{12}$/)
     const helm = at(/^helm upgrade --install metrics-server /)
     const caSecret = calls.findIndex((c, i) => i > at(/^kubectl --context kind-platform -n cert-manager get secret platform-local-ca /) && /apply --server-side/.test(line(c)))

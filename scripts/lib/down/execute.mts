@@ -16,6 +16,7 @@ import { helmUninstall } from '../tools/helm.mts'
 import { kindClusters, kindDeleteCluster } from '../tools/kind.mts'
 import { deleteContext, deleteFluxKustomizations, deleteNamespace, kubeContexts } from '../tools/kubectl.mts'
 import { dropForwards, stopProcess } from './forwards.mts'
+import { networkClusters } from './observe.mts'
 import { describeAction } from './plan.mts'
 import { REGISTRY_LABEL, REGISTRY_ROLE, type Action, type Plan } from './types.mts'
 
@@ -94,7 +95,7 @@ async function run(a: Action, i: ExecuteInput, stillRunning: number[]): Promise<
       const n = await inspectNetwork(r, a.name, STEP)
       if (!n.exists) return { result: 'absent' }
       // checked again now that the cluster (and maybe the registry) is gone: kind's network is shared
-      const others = (await kindClusters(r, STEP)).filter((c) => c !== i.config.clusterName)
+      const others = (await networkClusters(r, a.name)).filter((c) => c !== i.config.clusterName)
       if (others.length || n.members.length) {
         return { result: 'skipped', message: `network ${a.name} still in use (${[...others.map((c) => `kind cluster ${c}`), ...n.members].join(', ')}): kept` }
       }

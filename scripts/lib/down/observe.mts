@@ -26,6 +26,12 @@ export interface ObserveInput {
 
 const ANONYMOUS = /^[0-9a-f]{64}$/
 
+/** kind clusters with a node container (running or stopped) on `network`. Read-only. */
+export async function networkClusters(r: Runner, network: string): Promise<string[]> {
+  const nodes = await listContainers(r, { label: KIND_CLUSTER_LABEL, network }, 'down')
+  return [...new Set(nodes.map((n) => n.labels[KIND_CLUSTER_LABEL] ?? '').filter(Boolean))].sort()
+}
+
 async function observeKind(i: ObserveInput): Promise<ObservedKind> {
   const r = i.runner
   const docker = i.again ? { reachable: true } : await dockerServer(r, 'down')
@@ -39,11 +45,12 @@ async function observeKind(i: ObserveInput): Promise<ObservedKind> {
   }
   const name = i.config.clusterName
   const netName = kindNetwork(i.env)
-  const [clusters, nodes, registry, network] = await Promise.all([
+  const [clusters, nodes, registry, network, onNetwork] = await Promise.all([
     kindClusters(r, 'down'),
     listContainers(r, { label: `${KIND_CLUSTER_LABEL}=${name}` }, 'down'),
     inspectContainer(r, i.config.registryName, 'down'),
     inspectNetwork(r, netName, 'down'),
+    networkClusters(r, netName),
   ])
   const rec = i.state.network
   const ours = registry?.labels[REGISTRY_LABEL] === REGISTRY_ROLE
@@ -60,7 +67,7 @@ async function observeKind(i: ObserveInput): Promise<ObservedKind> {
       ...(port ? { hostPort: port } : {}),
       volumes: (registry?.mounts ?? []).filter((m) => m.type === 'volume' && m.name).map((m) => ({ name: m.name!, anonymous: ANONYMOUS.test(m.name!) })),
     },
-    network: { name: netName, exists: network.exists, createdByUs: Boolean(rec?.createdByUs && rec.name === netName), members: network.members },
+    network: { name: netName, exists: network.exists, createdByUs: Boolean(rec?.createdByUs && rec.name === netName), members: network.members, clusters: network.exists ? onNetwork : [] },
   }
 }
 

@@ -32,13 +32,14 @@ function stateFiles(o: Observed, kept: boolean): string[] {
 }
 
 /**
- * Can the kind network go with the cluster? Only if up created it, no other kind cluster exists and nobody but
- * our nodes and our registry is attached (a kept registry is disconnected first; the next up reconnects it).
+ * Can the kind network go with the cluster? Only if up created it, no other kind cluster has nodes on it (running
+ * or stopped) and nobody but our nodes and our registry is attached (a kept registry is disconnected first; the
+ * next up reconnects it).
  */
 export function networkRemovable(o: Observed): boolean {
   const k = o.kind
   if (!k || !k.network.exists || !k.network.createdByUs) return false
-  if (k.clusters.some((c) => c !== k.clusterName)) return false
+  if (k.network.clusters.some((c) => c !== k.clusterName)) return false
   const ours = new Set(k.nodes)
   if (k.registry.status === 'ours') ours.add(k.registry.name)
   return k.network.members.every((m) => ours.has(m))
@@ -216,7 +217,6 @@ export function planTeardown(o: Observed, choices: Choices): Plan {
 
   if (o.kind) {
     const k = o.kind
-    const others = k.clusters.filter((c) => c !== k.clusterName)
     if (has('cluster') && exists('cluster')) actions.push({ kind: 'delete-cluster', item: 'cluster', name: k.clusterName, context: o.context })
     if ((has('cluster') || has('context')) && exists('context')) actions.push({ kind: 'delete-context', item: has('cluster') ? 'cluster' : 'context', context: o.context })
     if (has('registry') && k.registry.status === 'ours') actions.push({ kind: 'delete-registry', item: 'registry', name: k.registry.name })
@@ -228,7 +228,10 @@ export function planTeardown(o: Observed, choices: Choices): Plan {
     if (has('cluster') && networkRemovable(o)) {
       if (!has('registry') && net.members.includes(k.registry.name)) actions.push({ kind: 'disconnect-registry', item: 'cluster', name: k.registry.name, network: net.name })
       actions.push({ kind: 'delete-network', item: 'cluster', name: net.name })
-    } else if (net.exists && net.createdByUs && has('cluster')) notes.push(`docker network "${net.name}" kept: ${others.length ? 'other kind clusters use it' : 'other containers are attached'}`)
+    } else if (net.exists && net.createdByUs && has('cluster')) {
+      const strangers = net.members.filter((m) => !k.nodes.includes(m) && !(m === k.registry.name && k.registry.status === 'ours'))
+      notes.push(`docker network "${net.name}" kept: ${net.clusters.some((c) => c !== k.clusterName) ? 'other kind clusters use it' : `other containers are attached: ${list(strangers)}`}`)
+    }
   }
 
   const c = o.local.credentials
@@ -317,7 +320,7 @@ export function findLeftovers({ plan, before, after, stillRunning }: LeftoverInp
       if (k.clusters.includes(k.clusterName)) out.push(`kind cluster ${k.clusterName}`)
       else if (k.nodes.length) out.push(`node containers of kind cluster ${k.clusterName}: ${list(k.nodes)}`)
       const net = k.network
-      if (net.exists && (did('delete-network').length || (net.createdByUs && !k.clusters.length && net.members.length === 0))) out.push(`docker network ${net.name} (created by up, unused)`)
+      if (net.exists && (did('delete-network').length || (net.createdByUs && !net.clusters.length && net.members.length === 0))) out.push(`docker network ${net.name} (created by up, unused)`)
     }
     if ((removedItem('cluster') || removedItem('context')) && after.contexts.includes(after.context)) out.push(`kube context ${after.context}`)
     if (removedItem('registry') && k.registry.status === 'ours') out.push(`registry container ${k.registry.name}`)

@@ -35,8 +35,13 @@ export interface ObservedNetwork {
   exists: boolean
   /** up recorded that the network did not exist before it created the cluster */
   createdByUs: boolean
-  /** containers attached to it */
+  /** containers attached to it (running ones: docker lists no endpoint for a stopped container) */
   members: string[]
+  /**
+   * kind clusters with a node container on it, running or stopped (a stopped cluster needs the network to start
+   * again). With KIND_EXPERIMENTAL_DOCKER_NETWORK, clusters on other networks do not count.
+   */
+  clusters: string[]
 }
 
 export interface ObservedKind {

@@ -26,7 +26,10 @@ export function imageRefs(registryName: string, registryPort: number, tag: strin
   }
 }
 
-/** docker build arguments for the demo image (context = repo root, -f apps/demo/Dockerfile) */
+/**
+ * docker build arguments for the demo image, run in its staged context (-f apps/demo/Dockerfile). --force-rm: a
+ * failed step of the legacy builder leaves no stopped container behind (BuildKit accepts and ignores it).
+ */
 export function buildArgs(dockerfile: string, ref: string, hash: string): string[] {
-  return ['build', '-f', dockerfile, '-t', ref, '--label', `dev.platform.source-hash=${hash}`, '.']
+  return ['build', '--force-rm', '-f', dockerfile, '-t', ref, '--label', `dev.platform.source-hash=${hash}`, '.']
 }

@@ -92,11 +92,15 @@ export async function inspectContainer(r: Runner, name: string, step = 'docker')
 
 export interface ContainerSummary { id: string; name: string; image: string; state: string; labels: Record<string, string> }
 
-/** `docker ps -a --filter ... --format '{{json .}}'`: containers by label (k=v) and/or exact name. Read-only. */
-export async function listContainers(r: Runner, filter: { label?: string; name?: string }, step = 'docker'): Promise<ContainerSummary[]> {
+/**
+ * `docker ps -a --filter ... --format '{{json .}}'`: containers by label (k or k=v), exact name and/or network (also
+ * the stopped ones configured on it). Read-only.
+ */
+export async function listContainers(r: Runner, filter: { label?: string; name?: string; network?: string }, step = 'docker'): Promise<ContainerSummary[]> {
   const args = ['ps', '-a', '--no-trunc', '--format', '{{json .}}']
   if (filter.label) args.push('--filter', `label=${filter.label}`)
   if (filter.name) args.push('--filter', `name=^/${filter.name}$`)
+  if (filter.network) args.push('--filter', `network=${filter.network}`)
   const res = await r.run('docker', args, { step, timeoutMs: 30_000 })
   return res.stdout.split('\n').filter((l) => l.trim()).map((l) => {
     const o = JSON.parse(l) as Record<string, string>
@@ -238,12 +242,14 @@ export async function registryHasImage(r: Runner, ref: string, step = 'image'): 
   return res.ok
 }
 
-/** `docker build ...` from the given context directory. Mutating (creates an image). */
+/**
+ * `docker build ...` from the given (staged) context directory, with whichever builder the CLI picks: BuildKit when
+ * buildx is installed, else the legacy builder (forcing DOCKER_BUILDKIT=1 fails without buildx). Mutating.
+ */
 export async function dockerBuild(r: Runner, args: string[], cwd: string, step = 'image'): Promise<void> {
   await r.run('docker', args, {
     step, mutating: true, cwd, timeoutMs: 20 * 60_000,
-    env: { DOCKER_BUILDKIT: '1' },
-    hint: 're-run with --verbose to see the build output; the recipe is apps/demo/Dockerfile (context: repository root)',
+    hint: 're-run with --verbose to see the build output; the recipe is apps/demo/Dockerfile (context: the files its Dockerfile.dockerignore lets through)',
   })
 }
 

@@ -217,6 +217,8 @@ export default async function kubectl({ argv, state, stdin, env, dir }) {
   if (sub === 'kustomize') return real(argv, stdin)
   const badFlag = flagError(state, sub, argv, env)
   if (badFlag) return badFlag
+  // the Docker tier: node readiness and API server reachability come from the real node containers
+  if (env?.FAKE_DOCKER === 'real' && sub !== 'config') (await import('./kubectl/real-nodes.mjs')).syncWithDocker(state, a.context ?? kube(state).currentContext)
   if (sub === 'version') {
     const client = clientVersion(state)
     if (a.flags.client) return ok(`${JSON.stringify(client, null, 2)}\n`)

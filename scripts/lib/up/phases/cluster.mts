@@ -30,10 +30,19 @@ function render(ctx: UpContext): EffectiveKindConfig {
   return renderKindConfig(readKindConfigBase(ctx.root), { name: c.clusterName, workers: c.workers, nodeImage: c.nodeImage, httpPort: p.http, httpsPort: p.https })
 }
 
-/** kind's first ERROR line (or the last line) of a failed create. */
+/**
+ * kind's first ERROR line (or the last line) of a failed create. When the Docker daemon refused a node (a busy host
+ * port), its own reason from kind's "Command Output" says more than the ERROR line, which ends "exit status 125".
+ */
 export function kindFailureLine(output: string): string {
   const all = output.split('\n').map((l) => l.trim()).filter(Boolean)
-  return all.find((l) => l.startsWith('ERROR:')) ?? all.at(-1) ?? 'no output'
+  const error = all.find((l) => l.startsWith('ERROR:'))
+  const daemon = all.find((l) => l.includes('Error response from daemon:'))
+  if (daemon) {
+    const node = /command "docker run --name (\S+)/.exec(error ?? '')?.[1]
+    return `${node ? `docker run of node ${node} failed: ` : ''}${daemon.slice(daemon.indexOf('Error response from daemon:'))}`
+  }
+  return error ?? all.at(-1) ?? 'no output'
 }
 
 /**

@@ -4,6 +4,7 @@
 
 import { DEMO_IMAGE, imageContentHash } from '../../image/hash.mts'
 import { buildArgs, imageRefs } from '../../image/plan.mts'
+import { stageContext } from '../../image/stage.mts'
 import { dockerBuild, dockerPush, registryHasImage } from '../../tools/docker.mts'
 import { portsOf } from '../context.mts'
 import type { Phase, UpContext } from '../types.mts'
@@ -19,7 +20,13 @@ export async function buildAndPushImage(ctx: UpContext, update: (s: string) => v
     return { note: `demo:${tag} is already in the registry (${files.length} source files unchanged)`, built: false }
   }
   update(`building ${refs.push} from ${files.length} files`)
-  await dockerBuild(ctx.runner, buildArgs(DEMO_IMAGE.dockerfile, refs.push, hash), ctx.root)
+  // exactly the hashed files reach the builder, whichever builder it is (see stage.mts); nothing to stage for a dry run
+  const staged = ctx.dryRun ? undefined : stageContext(ctx.root, DEMO_IMAGE.dockerfile, files)
+  try {
+    await dockerBuild(ctx.runner, buildArgs(DEMO_IMAGE.dockerfile, refs.push, hash), staged?.dir ?? ctx.root)
+  } finally {
+    staged?.remove()
+  }
   update(`pushing ${refs.push}`)
   await dockerPush(ctx.runner, refs.push)
   ctx.facts.image.built = true

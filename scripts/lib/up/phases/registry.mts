@@ -52,7 +52,8 @@ export const registryPhase: Phase = {
         break
       case 'recreate':
         ctx.ui.warn(`re-creating registry ${c.registryName} (${d.reasons.join('; ')}); images pushed to it before are gone, up pushes what it needs again`)
-        await removeContainer(ctx.runner, c.registryName, 'registry')
+        // with its anonymous volume (the image declares /var/lib/registry one): nothing else would ever remove it
+        await removeContainer(ctx.runner, c.registryName, 'registry', { volumes: true })
         await runContainer(ctx.runner, registryRunArgs(wanted), 'registry', RUN_HINT)
         ctx.facts.changed.push('registry re-created')
         note = did(ctx, `re-created ${c.registryName} on ${where}`, `would re-create ${c.registryName} on ${where}`)
