@@ -8,7 +8,7 @@
 // Deployments and HPAs it applies get the status a healthy cluster would report.
 import { spawnSync } from 'node:child_process'
 import path from 'node:path'
-import YAML from 'yaml'
+import YAML from './yaml.mjs'
 import { kube, objectsOf, upsert, READY_KINDS } from './kubectl/store.mjs'
 
 const cond = (status, reason, message) => [{ type: 'Ready', status, reason, message, lastTransitionTime: new Date().toISOString() }]

@@ -2,7 +2,7 @@
 // argv, output shapes and messages for list/get values/upgrade --install/status/uninstall.
 // A release whose name is listed in state.helm.failing fails its --wait like a chart whose pods never get ready.
 import fs from 'node:fs'
-import YAML from 'yaml'
+import YAML from './yaml.mjs'
 import { kube, objectsOf, upsert } from './kubectl/store.mjs'
 
 const err = (stderr, code = 1) => ({ code, stderr: stderr.endsWith('\n') ? stderr : `${stderr}\n` })
