@@ -3,12 +3,7 @@
 // The phases live in lib/up/phases/*; this file wires flags, state, the graph, the summary and the report.
 import path from 'node:path'
 import { printJson, runCommand } from './lib/shell/cli.mts'
-import { writeDiagnostics } from './lib/diagnostics/bundle.mts'
-import { kubeContext, portsOf } from './lib/up/context.mts'
-import { runGraph, renderPlan, selectPhases } from './lib/up/graph.mts'
-import { assertFluxModeSupported } from './lib/up/phases/flux.mts'
-import { PHASES } from './lib/up/phases.mts'
-import { endpoints, summaryLines } from './lib/up/summary.mts'
+import { PHASE_IDS } from './lib/up/phase-ids.mts'
 import type { UpContext, UpFlags } from './lib/up/types.mts'
 import { readState, writeFileAtomic, writeState } from './lib/shell/state.mts'
 import { formatMs, renderTable } from './lib/shell/ui.mts'
@@ -21,7 +16,7 @@ await runCommand<UpFlags>({
   summary: 'create or converge the local platform (cluster, registry, Flux, add-ons, demo app) and verify it',
   description: `
 Idempotent: every phase first observes what exists and acts only on the difference, so a second run on a
-converged platform changes nothing. Independent phases run concurrently. Phases: ${PHASES.map((p) => p.id).join(', ') || '(none yet)'}.
+converged platform changes nothing. Independent phases run concurrently. Phases: ${PHASE_IDS.join(', ')}.
 On failure a diagnostics bundle (Flux objects, events, controller and failing pod logs) is written to
 <STATE_DIR>/diagnostics/<time>/ and its path printed.`,
   flags: {
@@ -39,6 +34,10 @@ On failure a diagnostics bundle (Flux objects, events, controller and failing po
     'PLATFORM_PROVIDER=existing KUBE_CONTEXT=staging FLUX_MODE=git FLUX_GIT_URL=https://github.com/me/platform npx zx scripts/up.mts --yes',
   ],
   async run(base) {
+    // loaded here, not at the top: --help needs none of it
+    const [{ writeDiagnostics }, { kubeContext, portsOf }, { runGraph, renderPlan, selectPhases }, { assertFluxModeSupported }, { PHASES }, { endpoints, summaryLines }] = await Promise.all([
+      import('./lib/diagnostics/bundle.mts'), import('./lib/up/context.mts'), import('./lib/up/graph.mts'), import('./lib/up/phases/flux.mts'), import('./lib/up/phases.mts'), import('./lib/up/summary.mts'),
+    ])
     const ctx = base as UpContext
     ctx.state = readState(ctx.stateDir)
     ctx.facts = { changed: [], summary: [] }

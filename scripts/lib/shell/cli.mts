@@ -1,14 +1,16 @@
 // What every entry point shares: flags and --help, config loading, progress UI, the runner,
 // and the ONE place where errors become exit codes and one-line messages.
+// Start-up: `--help` needs only the flag table, so config (dotenv, yaml), the runner and the UI (ora) are
+// imported once a command really runs, after the compile cache is on (compile-cache.mts comes first).
 
+import './compile-cache.mts'
 import path from 'node:path'
 import { minimist } from 'zx'
-import { loadConfig, REPO_ROOT, type Config } from './config.mts'
+import type { Config } from './config.mts'
 import { EXIT, formatFailure, InterruptedError, isStepError, StepError } from './errors.mts'
 import { redact } from './redact.mts'
-import { createRunner, type Runner } from './run.mts'
-import { createUi, type Ui } from './ui.mts'
-import { stateDir } from './state.mts'
+import type { Runner } from './run.mts'
+import type { Ui } from './ui.mts'
 
 export type FlagType = 'boolean' | 'string' | 'number'
 
@@ -149,7 +151,6 @@ export interface RunCommandOptions {
 export async function runCommand<F extends FlagValues>(spec: CommandSpec<F>, options: RunCommandOptions = {}): Promise<number> {
   const argv = options.argv ?? scriptArgs()
   const env = options.env ?? process.env
-  const root = options.root ?? REPO_ROOT
   const verboseRequested = argv.includes('--verbose') || argv.includes('-v')
   const cleanups: (() => Promise<void> | void)[] = []
   const controller = new AbortController()
@@ -185,6 +186,10 @@ export async function runCommand<F extends FlagValues>(spec: CommandSpec<F>, opt
       process.stdout.write(renderHelp(spec))
       code = EXIT.ok
     } else {
+      const [{ loadConfig, REPO_ROOT }, { createRunner }, { createUi }, { stateDir }] = await Promise.all([
+        import('./config.mts'), import('./run.mts'), import('./ui.mts'), import('./state.mts'),
+      ])
+      const root = options.root ?? REPO_ROOT
       const config = loadConfig({ env, root })
       const json = Boolean(flags.json)
       runner = createRunner({ dryRun: Boolean(flags['dry-run']), verbose: Boolean(flags.verbose), env })
