@@ -34,6 +34,8 @@ export interface ValidateOptions {
   /** parallel builds (default 2) */
   concurrency?: number
   onBuildDone?(done: number, total: number, dir: string): void
+  /** the unknown-field graph's cache file; false: no cache (default: under node_modules/.cache) */
+  fieldCache?: string | false
 }
 
 export interface SkippedFile {
@@ -55,9 +57,13 @@ export interface ValidateResult {
     kindConfigs: number
     errors: number
     warnings: number
+    /** `kubectl kustomize` runs: kustomizations built inside a parent that built are not built again alone */
+    buildRuns?: number
   }
-  /** whether unknown fields were checked (needs the typescript package) */
+  /** whether unknown fields were checked (needs the typescript package, or a cached field graph) */
   unknownFieldCheck: boolean
+  /** where the unknown-field graph came from: the cache, or the TypeScript declarations (then cached) */
+  fieldGraph?: 'cache' | 'typescript'
   elapsedMs: number
 }
 
@@ -113,8 +119,17 @@ export async function validateRepo(opts: ValidateOptions): Promise<ValidateResul
     if (p.error) problem({ rule: 'yaml', file: rel(f), ...(p.error.line ? { field: `line ${p.error.line}` } : {}), message: `not valid YAML: ${p.error.message}` })
   }
 
+  // the schema models are the slow part of the checks (hundreds of modules): start loading the ones the sources
+  // name now, so that it overlaps the builds (kustomize adds no kinds but generated ConfigMaps and Secrets)
+  const preload = () => {
+    for (const p of parsed.values()) for (const d of p.docs) if (isK8sObject(d)) void loadModel(d.apiVersion, d.kind)
+    void loadModel('v1', 'ConfigMap')
+    void loadModel('v1', 'Secret')
+  }
+
   // 2. kustomization files: their paths exist; which files they consume; which kustomizations are bases of others
   const kfiles = new Map<string, KustomizationFile>()
+  const refCount = new Map<string, number>()
   const consumed = new Set<string>()
   const children = new Map<string, Set<string>>()
   const refBroken = new Set<string>()
@@ -129,6 +144,7 @@ export async function validateRepo(opts: ValidateOptions): Promise<ValidateResul
     kfiles.set(dir, k)
     consumed.add(k.file)
     const refs = kustomizationRefs(k)
+    refCount.set(dir, refs.length)
     const kids = new Set<string>()
     for (const r of refs) {
       if ((r.role === 'resource' || r.role === 'component') && fs.existsSync(r.abs) && fs.statSync(r.abs).isDirectory()) { kids.add(r.abs); referencedDirs.add(r.abs) }
@@ -141,15 +157,21 @@ export async function validateRepo(opts: ValidateOptions): Promise<ValidateResul
     }
   }
 
-  // 3. build every kustomization (components cannot be built alone; bases are built too, to pin errors on them)
+  // 3. build every kustomization (components cannot be built alone). Kustomize builds a base completely on its
+  //    own inside every parent that lists it, so a base whose parent built has built too: it is built alone only
+  //    when no parent built it (it is a root, or its parents failed or could not be built: its own build then pins
+  //    the error on it). Roots first, then the bases of what failed.
   const buildable = [...kfiles.values()].filter((k) => k.kind === 'Kustomization' && !refBroken.has(k.dir)).map((k) => k.dir)
+  const parents = new Map<string, string[]>()
+  for (const [dir, kids] of children) for (const c of kids) parents.set(c, [...(parents.get(c) ?? []), dir])
   const outputs = new Map<string, SourcedObject[]>()
   const buildErrors = new Map<string, string>()
   let done = 0
-  await pool(buildable, opts.concurrency ?? 2, async (dir) => {
+  let planned = 0
+  const buildOne = async (dir: string) => {
     const res = await opts.build(dir)
     done++
-    opts.onBuildDone?.(done, buildable.length, dir)
+    opts.onBuildDone?.(done, planned, dir)
     if (!res.ok) { buildErrors.set(dir, summarizeBuildError(res.stderr || res.stdout)); return }
     const objs: SourcedObject[] = []
     const kfile = kfiles.get(dir)!.file
@@ -159,13 +181,37 @@ export async function validateRepo(opts: ValidateOptions): Promise<ValidateResul
         if (!isK8sObject(doc)) continue
         const origin = takeOrigin(doc, res.originBase, kfile)
         objs.push({ doc, file: origin.file, patchedBy: origin.patchedBy, build: dir })
+        // load the schema model while the other builds run (the imports are the slow part of the checks)
+        void loadModel(doc.apiVersion, doc.kind)
       }
     } catch (e) {
       buildErrors.set(dir, `could not read kustomize output: ${(e as Error).message}`)
       return
     }
     outputs.set(dir, objs)
-  })
+  }
+  // the biggest builds first, so that parallel builds end together (size: files listed, through the bases)
+  const size = (dir: string, seen = new Set<string>()): number => {
+    seen.add(dir)
+    let n = refCount.get(dir) ?? 0
+    for (const c of children.get(dir) ?? []) if (!seen.has(c)) n += size(c, seen)
+    return n
+  }
+  const biggestFirst = (dirs: string[]) => dirs.map((d) => [d, size(d)] as const).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([d]) => d)
+  const runBuilds = async () => {
+    const pending = new Set(buildable)
+    while (pending.size > 0) {
+      const ready = [...pending].filter((d) => (parents.get(d) ?? []).every((p) => !pending.has(p)))
+      const wave = ready.length ? ready : [...pending] // a cycle: let kustomize report it
+      for (const d of wave) pending.delete(d)
+      const alone = wave.filter((d) => !(parents.get(d) ?? []).some((p) => outputs.has(p)))
+      planned += alone.length
+      await pool(biggestFirst(alone), opts.concurrency ?? 2, buildOne)
+    }
+  }
+  const building = runBuilds()
+  preload()
+  await building
   // a failure that is only the echo of a broken base is reported once, at the base
   const brokenBelow = (dir: string, seen = new Set<string>()): boolean => {
     for (const c of children.get(dir) ?? []) {
@@ -235,8 +281,8 @@ export async function validateRepo(opts: ValidateOptions): Promise<ValidateResul
     const key = crdKey(o.doc.apiVersion, o.doc.kind)
     if (!models.has(key)) models.set(key, await loadModel(o.doc.apiVersion, o.doc.kind))
   }
-  const dts = [...models.values()].map((m) => m?.dts).filter((d): d is string => !!d)
-  const fields: FieldChecker | undefined = dts.length ? await createFieldChecker(dts) : undefined
+  const fieldRoots = [...models.values()].flatMap((m) => (m?.dts ? [{ dts: m.dts, kind: m.kind }] : []))
+  const fields: FieldChecker | undefined = fieldRoots.length ? await createFieldChecker(fieldRoots, opts.fieldCache === undefined ? {} : { cacheFile: opts.fieldCache }) : undefined
 
   const objectProblem = (o: SourcedObject, rule: string, field: string | undefined, message: string, severity: Severity = 'error') =>
     problem({
@@ -291,8 +337,10 @@ export async function validateRepo(opts: ValidateOptions): Promise<ValidateResul
       kindConfigs,
       errors: unique.filter((p) => p.severity === 'error').length,
       warnings: unique.filter((p) => p.severity === 'warning').length,
+      buildRuns: planned,
     },
-    unknownFieldCheck: fields !== undefined || dts.length === 0,
+    unknownFieldCheck: fields !== undefined || fieldRoots.length === 0,
+    ...(fields ? { fieldGraph: fields.source } : {}),
     elapsedMs: Date.now() - t0,
   }
 }
