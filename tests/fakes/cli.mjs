@@ -25,9 +25,13 @@ function save(state, before) {
   fs.renameSync(tmp, statePath)
 }
 
-function readStdin() {
+// Read to the end of input as a stream: fs.readFileSync(0) throws EAGAIN on a non-blocking pipe whose writer has
+// not written yet (a caller slower than this fake to start), which read as empty input and lost applies.
+async function readStdin() {
   if (process.stdin.isTTY) return ''
-  try { return fs.readFileSync(0, 'utf8') } catch { return '' }
+  const chunks = []
+  for await (const chunk of process.stdin) chunks.push(chunk)
+  return Buffer.concat(chunks).toString('utf8')
 }
 
 const joined = argv.join(' ')
@@ -35,7 +39,7 @@ const matches = (f) => f.tool === tool && (f.match === undefined || (f.match ins
 
 async function main() {
   const needsStdin = argv.includes('-') || argv.includes('-f-') || argv.includes('--filename=-') || (tool === 'docker' && argv[0] === 'exec' && argv.includes('-i'))
-  const stdin = needsStdin ? readStdin() : ''
+  const stdin = needsStdin ? await readStdin() : ''
   await lock(lockDir)
   let state
   let result

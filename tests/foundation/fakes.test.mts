@@ -77,6 +77,26 @@ test('kustomize builds are delegated to the real kubectl', () => {
   }
 })
 
+test('a fake that reads stdin waits for input written after it started (a slow caller)', async () => {
+  const f = world()
+  try {
+    const { spawn } = await import('node:child_process')
+    const child = spawn('kubectl', ['--context', 'kind-platform', 'diff', '--server-side', '-f', '-'], { env: f.env, stdio: ['pipe', 'pipe', 'pipe'] })
+    let out = ''
+    child.stdout.on('data', (d) => { out += d })
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve))
+    // The answer must not depend on when the input comes: the fake reads to end of input whatever the delay.
+    // (The delay only lets the fake start first, where reading an empty non-blocking pipe once read as "no
+    // input": diff then said nothing would change and the namespaces were never applied.)
+    await new Promise((r) => setTimeout(r, 500))
+    child.stdin.end('apiVersion: v1\nkind: Namespace\nmetadata: {name: late}\n')
+    assert.is(await exited, 1, out)
+    assert.match(out, 'v1.Namespace..late')
+  } finally {
+    f.cleanup()
+  }
+})
+
 const LOCK_MODULE = path.join(REPO, 'tests', 'fakes', 'lock.mjs')
 /** Run `code` in a separate Node process with `lock`, `tryLock`, `unlock` of the fakes' lock module in scope. */
 const withLockModule = (code: string) => spawnSync(process.execPath, ['--input-type=module', '-e', `import { lock, tryLock, unlock } from ${JSON.stringify(LOCK_MODULE)}\n${code}`], { encoding: 'utf8' })
