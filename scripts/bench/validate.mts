@@ -9,7 +9,8 @@
 // as `sh -c 'for d in ...; do kubectl kustomize --load-restrictor=LoadRestrictionsNone "$d"; done'`. Reports
 // medians (min-max) of wall time and CPU seconds (user+sys of the process tree, from /proc; CPU is what a
 // loaded machine shows least noisily) and the ratio validate/loop. One untimed validate run warms the caches
-// first; --cold deletes the unknown-field graph cache before every validate run (the first run after `npm ci`).
+// first; --cold deletes validate's caches (unknown-field graph, schema results) before every validate run, as
+// the first run after `npm ci` finds them.
 
 import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
@@ -19,6 +20,7 @@ import { performance } from 'node:perf_hooks'
 import { minimist } from 'zx'
 import { discover } from '../lib/validate/discover.mts'
 import { DEFAULT_CACHE_FILE } from '../lib/validate/field-cache.mts'
+import { DEFAULT_SCHEMA_CACHE_FILE } from '../lib/validate/schema-cache.mts'
 
 const repo = path.resolve(import.meta.dirname, '..', '..')
 const argv = minimist(process.argv.slice(2), { boolean: ['cold', 'npx', 'help'], string: ['root'], default: { rounds: 5 } })
@@ -62,7 +64,7 @@ const zx = path.join(repo, 'node_modules', '.bin', 'zx')
 const validateArgs = [path.join(repo, 'scripts', 'validate.mts'), root]
 const runLoop = () => measure('sh', ['-c', loopScript])
 const runValidate = () => {
-  if (argv.cold) fs.rmSync(DEFAULT_CACHE_FILE, { force: true })
+  if (argv.cold) for (const f of [DEFAULT_CACHE_FILE, DEFAULT_SCHEMA_CACHE_FILE]) fs.rmSync(f, { force: true })
   return argv.npx ? measure('npx', ['zx', ...validateArgs]) : measure(zx, validateArgs)
 }
 

@@ -119,6 +119,29 @@ test('a base is built alone only when no kustomization that includes it has buil
   })
 })
 
+test('schema results are kept by content: a second run validates no object again, an edited object afresh', async () => {
+  const cacheDir = tempDir('validate-cache-')
+  try {
+    const run = () => validateRepo({ root: copy, concurrency: 2, build: cachedBuild, cacheDir })
+    const first = await run()
+    assert.is(first.schemaResults!.cached, 0)
+    assert.ok(first.schemaResults!.validated > 40, JSON.stringify(first.schemaResults))
+    assert.is(first.fieldGraph, 'typescript', 'an empty cache dir: the unknown-field graph is built')
+    const second = await run()
+    assert.equal(second.schemaResults, { cached: first.schemaResults!.validated, validated: 0 })
+    assert.ok(fs.existsSync(path.join(cacheDir, 'validate-field-graph.json')), 'the graph is kept for the next process')
+    assert.equal(second.problems, first.problems)
+    const file = deploymentFile()
+    await withEdit(file, editDeployment((d) => { d.spec.replicas = 'two' }), async () => {
+      const third = await run()
+      assert.ok(third.schemaResults!.validated >= 1, JSON.stringify(third.schemaResults))
+      expectProblem(third, { rule: 'schema', file, field: 'spec.replicas', kind: 'Deployment' })
+    })
+  } finally {
+    removeDir(cacheDir)
+  }
+})
+
 test('a kustomization resource path that does not exist', async () => {
   await withEdit('infrastructure/configs/kustomization.yaml', editDocs(([k]) => { k.resources.push('missing.yaml') }), async () => {
     const r = await validate()

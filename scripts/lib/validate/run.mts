@@ -15,7 +15,9 @@ import { objectFindings } from './object-checks.mts'
 import { takeOrigin } from './origin.mts'
 import { workloadFindings } from './policy.mts'
 import { referenceFindings } from './references.mts'
-import { loadModel, type KindModel } from './schema.mts'
+import { loadModel } from './schema.mts'
+import { DEFAULT_SCHEMA_CACHE_FILE, openSchemaCatalog, type KindFacts } from './schema-cache.mts'
+import { DEFAULT_CACHE_FILE as DEFAULT_FIELD_CACHE_FILE } from './field-cache.mts'
 import { objectId, type Problem, type Severity, type SourcedObject } from './types.mts'
 
 export interface BuildResult {
@@ -34,8 +36,11 @@ export interface ValidateOptions {
   /** parallel builds (default 2) */
   concurrency?: number
   onBuildDone?(done: number, total: number, dir: string): void
-  /** the unknown-field graph's cache file; false: no cache (default: under node_modules/.cache) */
-  fieldCache?: string | false
+  /**
+   * where the caches live (the unknown-field graph, schema results of objects seen before); false: no cache.
+   * Default: node_modules/.cache/kind-gitops-platform.
+   */
+  cacheDir?: string | false
 }
 
 export interface SkippedFile {
@@ -64,6 +69,8 @@ export interface ValidateResult {
   unknownFieldCheck: boolean
   /** where the unknown-field graph came from: the cache, or the TypeScript declarations (then cached) */
   fieldGraph?: 'cache' | 'typescript'
+  /** objects whose schema result was read from the cache, and objects validated by their model */
+  schemaResults?: { cached: number; validated: number }
   elapsedMs: number
 }
 
@@ -110,6 +117,8 @@ export async function validateRepo(opts: ValidateOptions): Promise<ValidateResul
   const problem = (p: Omit<Problem, 'severity'> & { severity?: Severity }) => problems.push({ severity: 'error', ...p })
 
   const found = discover(root)
+  const cacheFile = (name: string, fallback: string) => (opts.cacheDir === false ? false : opts.cacheDir ? path.join(opts.cacheDir, name) : fallback)
+  const catalog = openSchemaCatalog(cacheFile('validate-schema-results.json', DEFAULT_SCHEMA_CACHE_FILE))
 
   // 1. every YAML file parses
   const parsed = new Map<string, ParsedYaml>()
@@ -119,9 +128,11 @@ export async function validateRepo(opts: ValidateOptions): Promise<ValidateResul
     if (p.error) problem({ rule: 'yaml', file: rel(f), ...(p.error.line ? { field: `line ${p.error.line}` } : {}), message: `not valid YAML: ${p.error.message}` })
   }
 
-  // the schema models are the slow part of the checks (hundreds of modules): start loading the ones the sources
-  // name now, so that it overlaps the builds (kustomize adds no kinds but generated ConfigMaps and Secrets)
+  // the schema models are the slow part of the checks (hundreds of modules): unless the schema results of earlier
+  // runs make most of them unnecessary, start loading the ones the sources name now, so that it overlaps the
+  // builds (kustomize adds no kinds but generated ConfigMaps and Secrets)
   const preload = () => {
+    if (catalog.warm) return
     for (const p of parsed.values()) for (const d of p.docs) if (isK8sObject(d)) void loadModel(d.apiVersion, d.kind)
     void loadModel('v1', 'ConfigMap')
     void loadModel('v1', 'Secret')
@@ -182,7 +193,7 @@ export async function validateRepo(opts: ValidateOptions): Promise<ValidateResul
         const origin = takeOrigin(doc, res.originBase, kfile)
         objs.push({ doc, file: origin.file, patchedBy: origin.patchedBy, build: dir })
         // load the schema model while the other builds run (the imports are the slow part of the checks)
-        void loadModel(doc.apiVersion, doc.kind)
+        if (!catalog.warm) void loadModel(doc.apiVersion, doc.kind)
       }
     } catch (e) {
       buildErrors.set(dir, `could not read kustomize output: ${(e as Error).message}`)
@@ -266,7 +277,7 @@ export async function validateRepo(opts: ValidateOptions): Promise<ValidateResul
       continue
     }
     const known: Record<string, any>[] = []
-    for (const d of objs) if (await loadModel(d.apiVersion, d.kind)) known.push(d)
+    for (const d of objs) if (await catalog.kind(d.apiVersion, d.kind)) known.push(d)
     if (known.length) {
       problem({ severity: 'warning', rule: 'flux/unapplied', file: rel(file), object: objectId(known[0]!), message: 'in no kustomization and under no Flux Kustomization path: nothing applies this manifest' })
     } else {
@@ -276,13 +287,13 @@ export async function validateRepo(opts: ValidateOptions): Promise<ValidateResul
 
   // 5. per-object checks
   const crds = indexCrds([...objects, ...[...outputs.values()].flat()].map((o) => o.doc))
-  const models = new Map<string, KindModel | undefined>()
+  const models = new Map<string, KindFacts | undefined>()
   for (const o of objects) {
     const key = crdKey(o.doc.apiVersion, o.doc.kind)
-    if (!models.has(key)) models.set(key, await loadModel(o.doc.apiVersion, o.doc.kind))
+    if (!models.has(key)) models.set(key, await catalog.kind(o.doc.apiVersion, o.doc.kind))
   }
   const fieldRoots = [...models.values()].flatMap((m) => (m?.dts ? [{ dts: m.dts, kind: m.kind }] : []))
-  const fields: FieldChecker | undefined = fieldRoots.length ? await createFieldChecker(fieldRoots, opts.fieldCache === undefined ? {} : { cacheFile: opts.fieldCache }) : undefined
+  const fields: FieldChecker | undefined = fieldRoots.length ? await createFieldChecker(fieldRoots, { cacheFile: cacheFile('validate-field-graph.json', DEFAULT_FIELD_CACHE_FILE) }) : undefined
 
   const objectProblem = (o: SourcedObject, rule: string, field: string | undefined, message: string, severity: Severity = 'error') =>
     problem({
@@ -300,7 +311,7 @@ export async function validateRepo(opts: ValidateOptions): Promise<ValidateResul
     const model = models.get(key)
     const crd = crds.get(key)
     if (model) {
-      for (const e of model.validate(o.doc)) objectProblem(o, 'schema', e.field || undefined, e.message)
+      for (const e of await catalog.validate(o.doc)) objectProblem(o, 'schema', e.field || undefined, e.message)
       if (fields && model.dts) for (const u of fields.check(o.doc, model.dts, o.doc.kind)) objectProblem(o, 'schema/unknown-field', u.field, u.message)
     } else if (crd) {
       for (const e of validateAgainstCrd(o.doc, crd)) objectProblem(o, 'schema', e.field || undefined, e.message)
@@ -322,6 +333,7 @@ export async function validateRepo(opts: ValidateOptions): Promise<ValidateResul
     }
   }
 
+  catalog.save()
   const unique = dedupe(problems)
   return {
     root,
@@ -341,6 +353,7 @@ export async function validateRepo(opts: ValidateOptions): Promise<ValidateResul
     },
     unknownFieldCheck: fields !== undefined || fieldRoots.length === 0,
     ...(fields ? { fieldGraph: fields.source } : {}),
+    schemaResults: { ...catalog.stats },
     elapsedMs: Date.now() - t0,
   }
 }
