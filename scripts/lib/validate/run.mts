@@ -120,12 +120,18 @@ export async function validateRepo(opts: ValidateOptions): Promise<ValidateResul
   const cacheFile = (name: string, fallback: string) => (opts.cacheDir === false ? false : opts.cacheDir ? path.join(opts.cacheDir, name) : fallback)
   const catalog = openSchemaCatalog(cacheFile('validate-schema-results.json', DEFAULT_SCHEMA_CACHE_FILE))
 
-  // 1. every YAML file parses
+  // 1. every YAML file parses (most are parsed while the builds run, see below)
   const parsed = new Map<string, ParsedYaml>()
-  for (const f of found.yamlFiles) {
-    const p = parseYamlFile(f)
-    parsed.set(f, p)
-    if (p.error) problem({ rule: 'yaml', file: rel(f), ...(p.error.line ? { field: `line ${p.error.line}` } : {}), message: `not valid YAML: ${p.error.message}` })
+  const parse = (f: string): ParsedYaml => {
+    let p = parsed.get(f)
+    if (!p) parsed.set(f, (p = parseYamlFile(f)))
+    return p
+  }
+  const parseAll = () => {
+    for (const f of found.yamlFiles) {
+      const p = parse(f)
+      if (p.error) problem({ rule: 'yaml', file: rel(f), ...(p.error.line ? { field: `line ${p.error.line}` } : {}), message: `not valid YAML: ${p.error.message}` })
+    }
   }
 
   // the schema models are the slow part of the checks (hundreds of modules): unless the schema results of earlier
@@ -148,7 +154,7 @@ export async function validateRepo(opts: ValidateOptions): Promise<ValidateResul
   for (const dir of found.kustomizations) {
     let k: KustomizationFile | undefined
     try { k = readKustomization(dir) } catch (e) {
-      if (e instanceof KustomizationParseError) { refBroken.add(dir); consumed.add(e.file); if (!parsed.get(e.file)?.error) problem({ rule: 'kustomize/file', file: rel(e.file), message: e.message }) ; continue }
+      if (e instanceof KustomizationParseError) { refBroken.add(dir); consumed.add(e.file); if (!parse(e.file).error) problem({ rule: 'kustomize/file', file: rel(e.file), message: e.message }) ; continue }
       throw e
     }
     if (!k) continue
@@ -221,6 +227,7 @@ export async function validateRepo(opts: ValidateOptions): Promise<ValidateResul
     }
   }
   const building = runBuilds()
+  parseAll()
   preload()
   await building
   // a failure that is only the echo of a broken base is reported once, at the base
@@ -255,7 +262,8 @@ export async function validateRepo(opts: ValidateOptions): Promise<ValidateResul
   }
   let standaloneObjects = 0
   let kindConfigs = 0
-  for (const [file, p] of parsed) {
+  for (const file of found.yamlFiles) {
+    const p = parse(file)
     if (p.error || consumed.has(file)) continue
     const docs = p.docs.filter((d) => d !== null && d !== undefined)
     const kinds = docs.filter(isKindConfig) as Record<string, any>[]
