@@ -1,10 +1,7 @@
 #!/usr/bin/env zx
 // doctor: is this machine ready for `up`? Tools and versions, Docker daemon, free host ports, kernel limits, disk.
 import { printJson, runCommand } from './lib/shell/cli.mts'
-import { loadVersions } from './lib/shell/config.mts'
 import { paint } from './lib/shell/color.mts'
-import { doctorFailed, evaluateDoctor } from './lib/doctor/evaluate.mts'
-import { observe } from './lib/doctor/observe.mts'
 import { EXIT } from './lib/shell/errors.mts'
 import { renderTable } from './lib/shell/ui.mts'
 
@@ -14,6 +11,10 @@ await runCommand({
   without: ['dry-run'],
   examples: ['npx zx scripts/doctor.mts', 'npx zx scripts/doctor.mts --json | jq .rows'],
   async run(ctx) {
+    // loaded here, not at the top: --help needs none of it
+    const [{ loadVersions }, { doctorFailed, evaluateDoctor }, { observe }] = await Promise.all([
+      import('./lib/shell/config.mts'), import('./lib/doctor/evaluate.mts'), import('./lib/doctor/observe.mts'),
+    ])
     const o = await ctx.ui.step('checking tools, ports and limits', () => observe(ctx.runner, ctx.config, ctx.stateDir, ctx.root))
     const rows = evaluateDoctor(o, ctx.config, loadVersions(ctx.root))
     const failed = doctorFailed(rows)

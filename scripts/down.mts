@@ -3,7 +3,7 @@
 // cluster); without one it needs --yes. Keeps the registry (a cache) unless told otherwise. The flow lives in
 // lib/down/ (pure planner in plan.mts, thin executor in execute.mts).
 import { runCommand } from './lib/shell/cli.mts'
-import { runDown, type DownFlags } from './lib/down/teardown.mts'
+import type { DownFlags } from './lib/down/teardown.mts'
 
 await runCommand<DownFlags>({
   name: 'down',
@@ -31,5 +31,6 @@ directories it created if they are empty; anything else there stays. --all also 
     'npx zx scripts/down.mts --yes',
     'npx zx scripts/down.mts --yes --all --json > down.json',
   ],
-  run: runDown,
+  // loaded when down runs, not for --help
+  run: async (ctx) => (await import('./lib/down/teardown.mts')).runDown(ctx),
 })

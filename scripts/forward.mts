@@ -5,11 +5,7 @@ import fs from 'node:fs'
 import { printJson, runCommand, type FlagValues } from './lib/shell/cli.mts'
 import { EXIT, StepError } from './lib/shell/errors.mts'
 import { MAX_CONSECUTIVE_FAILURES } from './lib/forward/backoff.mts'
-import { checkForwards } from './lib/forward/check.mts'
-import { forwardsFile } from './lib/forward/registry.mts'
-import { noForwardError, openForwards } from './lib/forward/supervisor.mts'
 import { describeTarget, fixedPorts, grafanaLoginHint, selectTargets } from './lib/forward/targets.mts'
-import { grafanaPasswordFile } from './lib/secrets/grafana.mts'
 import { renderTable } from './lib/shell/ui.mts'
 
 interface ForwardFlags extends FlagValues {
@@ -48,6 +44,10 @@ forwards are recorded in <state dir>/forwards.json (down stops them). Ctrl-C clo
     'npx zx scripts/forward.mts --check          # CI: can every UI be reached?',
   ],
   async run(ctx) {
+    // loaded here, not at the top: --help needs none of it
+    const [{ checkForwards }, { forwardsFile }, { noForwardError, openForwards }, { grafanaPasswordFile }] = await Promise.all([
+      import('./lib/forward/check.mts'), import('./lib/forward/registry.mts'), import('./lib/forward/supervisor.mts'), import('./lib/secrets/grafana.mts'),
+    ])
     const targets = selectTargets(ctx.config.environments, ctx.flags.only)
     const ports = fixedPorts(targets, ctx.flags)
     const context = ctx.config.kubeContext

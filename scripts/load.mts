@@ -2,9 +2,8 @@
 // load: HTTP load at the demo app's /work with live throughput, latency percentiles, error rate and the HPA,
 // then a summary. Replaces `kubectl port-forward ... & ab -n 10000 -c 100 http://localhost:8080/`.
 import { printJson, runCommand, type FlagValues } from './lib/shell/cli.mts'
-import { resolvePlan, type LoadFlags } from './lib/load/plan.mts'
-import { preflight, startSession, summaryJson, verdict, type SessionResult } from './lib/load/session.mts'
-import { openLoadTarget } from './lib/load/target.mts'
+import type { LoadFlags } from './lib/load/plan.mts'
+import type { SessionResult } from './lib/load/session.mts'
 
 await runCommand<LoadFlags & FlagValues>({
   name: 'load',
@@ -41,6 +40,10 @@ do, go through the gateway: --url http://<env>.demo.localhost:<INGRESS_HTTP_PORT
     'npx zx scripts/load.mts --url http://dev.demo.localhost:8080 --env dev   # through the gateway, HPA of dev',
   ],
   async run(ctx) {
+    // loaded here, not at the top: --help needs none of it
+    const [{ resolvePlan }, { preflight, startSession, summaryJson, verdict }, { openLoadTarget }] = await Promise.all([
+      import('./lib/load/plan.mts'), import('./lib/load/session.mts'), import('./lib/load/target.mts'),
+    ])
     const plan = resolvePlan(ctx.flags)
     const target = await openLoadTarget(ctx, plan)
     if (ctx.dryRun) {

@@ -4,9 +4,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { runCommand, type FlagValues } from './lib/shell/cli.mts'
 import { EXIT, StepError } from './lib/shell/errors.mts'
-import { kustomizeBuild } from './lib/tools/kubectl.mts'
-import { DEFAULT_PROBE_IMAGE, FORMATS, loadAssertionsFile, renderReport, runOffline, runProbes, summarize, type Format } from './lib/netpol/index.mts'
-import { parseExternalSpec } from './lib/netpol/targets.mts'
+import { DEFAULT_PROBE_IMAGE, FORMATS, type Format } from './lib/netpol/flags.mts'
 
 interface Flags extends FlagValues {
   offline?: string[]
@@ -76,6 +74,10 @@ expectation, in both modes; any failing assertion exits 1.`,
     'npx zx scripts/netpol.mts --assert apps/netpol-assertions.yaml --external 1.1.1.1:443',
   ],
   async run(ctx) {
+    // loaded here, not at the top: --help needs none of it
+    const [{ kustomizeBuild }, { loadAssertionsFile, renderReport, runOffline, runProbes, summarize }, { parseExternalSpec }] = await Promise.all([
+      import('./lib/tools/kubectl.mts'), import('./lib/netpol/index.mts'), import('./lib/netpol/targets.mts'),
+    ])
     const f = ctx.flags
     const format = (ctx.json ? 'json' : f.reporter ?? f.format) as Format
     const externals = (f.external ?? []).map((s) => parseExternalSpec(s) ?? (() => {

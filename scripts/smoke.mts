@@ -4,7 +4,6 @@ import { runCommand, type FlagValues } from './lib/shell/cli.mts'
 import { EXIT, StepError } from './lib/shell/errors.mts'
 import { caseId, emitReport, failedCases, isMachineReporter, REPORTERS, type ReporterName } from './lib/reporters/index.mts'
 import { colorEnabled } from './lib/shell/color.mts'
-import { DEFAULTS, runSmoke } from './lib/smoke/run.mts'
 import { readCaFile } from './lib/tls/verify.mts'
 
 interface SmokeFlags extends FlagValues {
@@ -76,6 +75,8 @@ Exit 0 iff every check passes; the failing checks are named on stderr and in the
     const reporter = (ctx.json && f.reporter === 'human' ? 'json' : f.reporter) as ReporterName
     if (isMachineReporter(reporter) && !f.output) ctx.ui.info(`smoke: ${reporter} report on stdout, logs on stderr`)
 
+    // loaded here, not at the top: --help needs none of it
+    const { DEFAULTS, runSmoke } = await import('./lib/smoke/run.mts')
     const report = await runSmoke(ctx, {
       url: url ? f.url : undefined,
       readyTimeoutMs: readyTimeout * 1000,

@@ -6,13 +6,7 @@
 import { printJson, runCommand } from './lib/shell/cli.mts'
 import { EXIT } from './lib/shell/errors.mts'
 import { readState } from './lib/shell/state.mts'
-import { appRow, artifactRows, fluxRows, healthy, hpaRow, renderStatus, type StatusModel } from './lib/status/model.mts'
-import { helmList } from './lib/tools/helm.mts'
-import { kubectlGetJson, kubectlList, kubectlRead } from './lib/tools/kubectl.mts'
-import { registryStatus } from './lib/tools/docker.mts'
-import { rememberedPorts } from './lib/up/context.mts'
-import { endpoints, summaryLines } from './lib/up/summary.mts'
-import { existingCaFile } from './lib/tls/ca.mts'
+import type { StatusModel } from './lib/status/model.mts'
 
 const FLUX_KINDS = 'kustomizations.kustomize.toolkit.fluxcd.io,helmreleases.helm.toolkit.fluxcd.io,ocirepositories.source.toolkit.fluxcd.io,gitrepositories.source.toolkit.fluxcd.io,helmrepositories.source.toolkit.fluxcd.io'
 
@@ -22,6 +16,10 @@ await runCommand({
   without: ['dry-run'],
   examples: ['npx zx scripts/status.mts', 'npx zx scripts/status.mts --json | jq .apps'],
   async run(ctx) {
+    // loaded here, not at the top: --help needs none of it
+    const [{ appRow, artifactRows, fluxRows, healthy, hpaRow, renderStatus }, { helmList }, { kubectlGetJson, kubectlList, kubectlRead }, { registryStatus }, { rememberedPorts }, { endpoints, summaryLines }, { existingCaFile }] = await Promise.all([
+      import('./lib/status/model.mts'), import('./lib/tools/helm.mts'), import('./lib/tools/kubectl.mts'), import('./lib/tools/docker.mts'), import('./lib/up/context.mts'), import('./lib/up/summary.mts'), import('./lib/tls/ca.mts'),
+    ])
     const c = ctx.config
     const context = c.kubeContext
     const r = ctx.runner

@@ -6,19 +6,21 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { printJson, runCommand } from './lib/shell/cli.mts'
-import { writeDiagnostics } from './lib/diagnostics/bundle.mts'
 import { EXIT, formatFailure, isStepError, StepError } from './lib/shell/errors.mts'
 import type { FileChanges } from './lib/flux/artifact.mts'
 import { readState, writeState } from './lib/shell/state.mts'
 import { formatMs, type StepHandle } from './lib/shell/ui.mts'
 import { did } from './lib/up/wording.mts'
-import { kubeContext } from './lib/up/context.mts'
-import { buildAndPushImage } from './lib/up/phases/image.mts'
-import { applyBootstrap, appsNote, assertFluxModeSupported, ensureFluxInstalled, fetchSources, runFlux, sourcesToFetch, syncAppsArtifact, syncArtifact } from './lib/up/phases/flux.mts'
-import { reconcilePhase } from './lib/up/phases/reconcile.mts'
 import type { UpContext, UpFlags } from './lib/up/types.mts'
-import { fluxReconcile } from './lib/tools/flux.mts'
-import { FLUX_NS } from './lib/flux/bootstrap.mts'
+
+// The phases sync reuses, loaded when a sync runs (not for --help).
+const loadSyncModules = async () => {
+  const [{ writeDiagnostics }, { kubeContext }, { buildAndPushImage }, flux, { reconcilePhase }, { fluxReconcile }, { FLUX_NS }] = await Promise.all([
+    import('./lib/diagnostics/bundle.mts'), import('./lib/up/context.mts'), import('./lib/up/phases/image.mts'), import('./lib/up/phases/flux.mts'),
+    import('./lib/up/phases/reconcile.mts'), import('./lib/tools/flux.mts'), import('./lib/flux/bootstrap.mts'),
+  ])
+  return { writeDiagnostics, kubeContext, buildAndPushImage, ...flux, reconcilePhase, fluxReconcile, FLUX_NS }
+}
 
 interface SyncFlags extends UpFlags {
   watch: boolean
@@ -37,6 +39,7 @@ interface SyncResult { ok: boolean; ms: number; changed: string[]; notes: string
 
 async function syncOnce(ctx: UpContext & { flags: SyncFlags }): Promise<SyncResult> {
   const t0 = Date.now()
+  const { writeDiagnostics, kubeContext, buildAndPushImage, applyBootstrap, appsNote, ensureFluxInstalled, fetchSources, runFlux, sourcesToFetch, syncAppsArtifact, syncArtifact, reconcilePhase, fluxReconcile, FLUX_NS } = await loadSyncModules()
   ctx.state = readState(ctx.stateDir)
   ctx.facts = { changed: [], summary: [] }
   const notes: string[] = []
@@ -127,6 +130,7 @@ FLUX_MODE=git: commit and push first; sync reconciles the GitRepository. FLUX_MO
   async run(base) {
     const ctx = base as unknown as UpContext & { flags: SyncFlags }
     ctx.saveState = () => { if (!ctx.dryRun) writeState(ctx.stateDir, ctx.state) }
+    const { assertFluxModeSupported } = await loadSyncModules()
     assertFluxModeSupported(ctx)
     // sync moves changes onto a platform; it never builds one (that is up: cluster, registry, Flux install)
     const known = readState(ctx.stateDir)

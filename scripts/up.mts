@@ -3,15 +3,9 @@
 // The phases live in lib/up/phases/*; this file wires flags, state, the graph, the summary and the report.
 import path from 'node:path'
 import { printJson, runCommand } from './lib/shell/cli.mts'
-import { writeDiagnostics } from './lib/diagnostics/bundle.mts'
-import { kubeContext, portsOf } from './lib/up/context.mts'
-import { runGraph, renderPlan, selectPhases } from './lib/up/graph.mts'
-import { assertFluxModeSupported } from './lib/up/phases/flux.mts'
-import { PHASES } from './lib/up/phases.mts'
-import { closing, endpoints, summaryLines } from './lib/up/summary.mts'
+import { PHASE_IDS } from './lib/up/phase-ids.mts'
 import type { UpContext, UpFlags } from './lib/up/types.mts'
 import { readState, writeState, writeStateFile } from './lib/shell/state.mts'
-import { existingCaFile } from './lib/tls/ca.mts'
 import { formatMs, renderTable } from './lib/shell/ui.mts'
 
 // The table is an overview; the full failure is the last line printed.
@@ -23,7 +17,7 @@ await runCommand<UpFlags>({
   summary: 'create or converge the local platform (cluster, registry, Flux, add-ons, demo app) and verify it',
   description: `
 Idempotent: every phase first observes what exists and acts only on the difference, so a second run on a
-converged platform changes nothing. Independent phases run concurrently. Phases: ${PHASES.map((p) => p.id).join(', ') || '(none yet)'}.
+converged platform changes nothing. Independent phases run concurrently. Phases: ${PHASE_IDS.join(', ')}.
 On failure a diagnostics bundle (Flux objects, events, controller and failing pod logs) is written to
 <STATE_DIR>/diagnostics/<time>/ and its path printed.`,
   flags: {
@@ -41,6 +35,10 @@ On failure a diagnostics bundle (Flux objects, events, controller and failing po
     'PLATFORM_PROVIDER=existing KUBE_CONTEXT=staging FLUX_MODE=git FLUX_GIT_URL=https://github.com/me/platform npx zx scripts/up.mts --yes',
   ],
   async run(base) {
+    // loaded here, not at the top: --help needs none of it
+    const [{ writeDiagnostics }, { kubeContext, portsOf }, { runGraph, renderPlan, selectPhases }, { assertFluxModeSupported }, { PHASES }, { closing, endpoints, summaryLines }, { existingCaFile }] = await Promise.all([
+      import('./lib/diagnostics/bundle.mts'), import('./lib/up/context.mts'), import('./lib/up/graph.mts'), import('./lib/up/phases/flux.mts'), import('./lib/up/phases.mts'), import('./lib/up/summary.mts'), import('./lib/tls/ca.mts'),
+    ])
     const ctx = base as UpContext
     ctx.state = readState(ctx.stateDir)
     ctx.facts = { changed: [], summary: [] }

@@ -6,10 +6,7 @@ import path from 'node:path'
 import fs from 'node:fs'
 import { printJson, runCommand } from './lib/shell/cli.mts'
 import { EXIT, StepError } from './lib/shell/errors.mts'
-import { kustomizeBuildWithOrigins } from './lib/tools/kubectl.mts'
-import { renderHuman, toJson } from './lib/validate/report.mts'
-import { validateRepo } from './lib/validate/run.mts'
-import { GITOPS_DIRS } from './lib/validate/discover.mts'
+import { GITOPS_DIRS } from './lib/validate/gitops-dirs.mts'
 
 await runCommand<{ concurrency?: number }>({
   name: 'validate',
@@ -33,6 +30,10 @@ Exit 0 iff there is no error (warnings do not fail). Read-only: runs under --dry
   },
   examples: ['npx zx scripts/validate.mts', 'npx zx scripts/validate.mts path/to/checkout --json | jq .problems'],
   async run(ctx) {
+    // loaded here, not at the top: --help needs none of it
+    const [{ kustomizeBuildWithOrigins }, { renderHuman, toJson }, { validateRepo }] = await Promise.all([
+      import('./lib/tools/kubectl.mts'), import('./lib/validate/report.mts'), import('./lib/validate/run.mts'),
+    ])
     const root = path.resolve(ctx.args[0] ?? process.cwd())
     if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) {
       throw new StepError({ step: 'validate', message: `${root} is not a directory`, hint: 'pass the root of a checkout of this repository', exitCode: EXIT.usage })

@@ -133,7 +133,9 @@ test('docker network connect / inspect / rm and exec file round-trip', () => {
   }
 })
 
-test('kind: get clusters/nodes, create (nodes, mappings, context), export, delete (also of a missing cluster)', () => {
+test('kind: get clusters/nodes, create (nodes, mappings, context), export, delete (also of a missing cluster)', async () => {
+  // a port nothing on this machine holds (a fixed one may be held by another suite running beside this one)
+  const hostPort = await freePort()
   const f = fakeEnv()
   try {
     let r = sh(f.env, 'kind', ['get', 'clusters'])
@@ -141,7 +143,7 @@ test('kind: get clusters/nodes, create (nodes, mappings, context), export, delet
     assert.is(r.stdout, '')
     assert.is(r.stderr, 'No kind clusters found.\n')
     const cfg = `${f.dir}/kind.yaml`
-    fs.writeFileSync(cfg, 'kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnodes:\n- role: control-plane\n  labels: {ingress-ready: "true"}\n  extraPortMappings:\n  - {containerPort: 80, hostPort: 18080, listenAddress: 127.0.0.1}\n- role: worker\n  labels: {node-role.platform.dev/app: "true"}\n- role: worker\n')
+    fs.writeFileSync(cfg, `kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnodes:\n- role: control-plane\n  labels: {ingress-ready: "true"}\n  extraPortMappings:\n  - {containerPort: 80, hostPort: ${hostPort}, listenAddress: 127.0.0.1}\n- role: worker\n  labels: {node-role.platform.dev/app: "true"}\n- role: worker\n`)
     r = sh(f.env, 'kind', ['create', 'cluster', '--name', 'dev', '--config', cfg, '--wait', '300s'])
     assert.is(r.status, 0, r.stderr)
     assert.match(r.stderr, 'Creating cluster "dev" ...')
@@ -153,7 +155,7 @@ test('kind: get clusters/nodes, create (nodes, mappings, context), export, delet
     r = sh(f.env, 'kind', ['create', 'cluster', '--name', 'dev'])
     assert.match(r.stderr, 'ERROR: failed to create cluster: node(s) already exist for a cluster with the name "dev"')
     const cp = JSON.parse(sh(f.env, 'docker', ['inspect', 'dev-control-plane']).stdout)[0]
-    assert.equal(cp.HostConfig.PortBindings['80/tcp'], [{ HostIp: '127.0.0.1', HostPort: '18080' }])
+    assert.equal(cp.HostConfig.PortBindings['80/tcp'], [{ HostIp: '127.0.0.1', HostPort: String(hostPort) }])
     assert.is(cp.Config.Labels['io.x-k8s.kind.role'], 'control-plane')
     r = sh(f.env, 'kubectl', ['--context', 'kind-dev', 'get', 'nodes', '-l', 'node-role.platform.dev/app=true', '-o', 'name'])
     assert.is(r.stdout, 'node/dev-worker\n')

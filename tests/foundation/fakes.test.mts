@@ -1,8 +1,11 @@
 // The fake kubectl behaves like the real one where the scripts depend on it.
 import { spawnSync } from 'node:child_process'
+import fs from 'node:fs'
+import path from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { fakeEnv } from '../helpers/fakes.mts'
+import { lock, tryLock, unlock } from '../fakes/lock.mjs'
+import { fakeEnv, REPO } from '../helpers/fakes.mts'
 
 const world = () => fakeEnv({ kube: { currentContext: 'kind-platform', contexts: { 'kind-platform': { server: '127.0.0.1:6443' }, 'prod-eks': { reachable: false, server: 'prod.example:443' } }, objects: {} } })
 const k = (env: NodeJS.ProcessEnv, args: string[], input?: string) => spawnSync('kubectl', args, { env, input, encoding: 'utf8' })
@@ -120,6 +123,67 @@ test('kustomize builds are delegated to the real kubectl', () => {
     const r = k(f.env, ['kustomize', dir])
     assert.is(r.status, 0, r.stderr)
     assert.match(r.stdout, 'name: x')
+  } finally {
+    f.cleanup()
+  }
+})
+
+test('a fake that reads stdin waits for input written after it started (a slow caller)', async () => {
+  const f = world()
+  try {
+    const { spawn } = await import('node:child_process')
+    const child = spawn('kubectl', ['--context', 'kind-platform', 'diff', '--server-side', '-f', '-'], { env: f.env, stdio: ['pipe', 'pipe', 'pipe'] })
+    let out = ''
+    child.stdout.on('data', (d) => { out += d })
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve))
+    // The answer must not depend on when the input comes: the fake reads to end of input whatever the delay.
+    // (The delay only lets the fake start first, where reading an empty non-blocking pipe once read as "no
+    // input": diff then said nothing would change and the namespaces were never applied.)
+    await new Promise((r) => setTimeout(r, 500))
+    child.stdin.end('apiVersion: v1\nkind: Namespace\nmetadata: {name: late}\n')
+    assert.is(await exited, 1, out)
+    assert.match(out, 'v1.Namespace..late')
+  } finally {
+    f.cleanup()
+  }
+})
+
+const LOCK_MODULE = path.join(REPO, 'tests', 'fakes', 'lock.mjs')
+/** Run `code` in a separate Node process with `lock`, `tryLock`, `unlock` of the fakes' lock module in scope. */
+const withLockModule = (code: string) => spawnSync(process.execPath, ['--input-type=module', '-e', `import { lock, tryLock, unlock } from ${JSON.stringify(LOCK_MODULE)}\n${code}`], { encoding: 'utf8' })
+
+test('a fake killed while holding the state lock does not block the fakes after it', () => {
+  const f = world()
+  try {
+    const lockDir = path.join(f.dir, 'state.lock')
+    // a fake that dies inside its critical section (SIGKILL, a test timeout): the lock stays behind
+    const killed = withLockModule(`await lock(${JSON.stringify(lockDir)}); process.kill(process.pid, 'SIGKILL')`)
+    assert.is(killed.signal, 'SIGKILL')
+    assert.ok(fs.existsSync(lockDir), 'the dead holder left its lock')
+    const r = k(f.env, ['config', 'current-context'])
+    assert.is(r.status, 0, r.stderr)
+    assert.is(r.stdout, 'kind-platform\n')
+    assert.not.ok(fs.existsSync(lockDir), 'taken over and released')
+    // an empty lock directory, as fakes before the holder record left it, is taken over as well
+    fs.mkdirSync(lockDir)
+    assert.is(k(f.env, ['config', 'current-context']).status, 0)
+    assert.is(f.calls('kubectl').length, 2)
+  } finally {
+    f.cleanup()
+  }
+})
+
+test('the state lock is not taken from a live holder', async () => {
+  const f = world()
+  try {
+    const lockDir = path.join(f.dir, 'state.lock')
+    await lock(lockDir)
+    const other = (code: string) => withLockModule(code).stdout.trim()
+    assert.is(other(`console.log(tryLock(${JSON.stringify(lockDir)}))`), 'false', 'this test process holds it and is alive')
+    unlock(lockDir)
+    assert.is(other(`console.log(tryLock(${JSON.stringify(lockDir)}))`), 'true', 'free again (and that process has died holding it)')
+    assert.ok(tryLock(lockDir), 'its holder is gone: taken over')
+    unlock(lockDir)
   } finally {
     f.cleanup()
   }

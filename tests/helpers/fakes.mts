@@ -26,6 +26,8 @@ export interface Fault {
   hang?: boolean
   /** run the normal behaviour (state changes) but still fail */
   passthrough?: boolean
+  /** answer only after this many ms (the state lock already released): a slow tool */
+  delayMs?: number
 }
 
 export interface FakeEnv {

@@ -51,7 +51,9 @@ async function cachedBuild(dir: string): Promise<BuildResult> {
   buildCache.set(key, res)
   return res
 }
-const validate = () => validateRepo({ root: copy, concurrency: 2, build: cachedBuild })
+/** every directory validate asked to build, in order */
+let built: string[] = []
+const validate = () => { built = []; return validateRepo({ root: copy, concurrency: 2, build: (dir) => { built.push(path.relative(copy, dir)); return cachedBuild(dir) } }) }
 
 /** Apply `edit` to the copy for the duration of `fn`, then restore the original bytes. */
 async function withEdit(rel: string, edit: (text: string) => string, fn: () => Promise<void>): Promise<void> {
@@ -101,6 +103,43 @@ test('the unmodified copy is valid (the baseline every mutation starts from)', a
   const r = await validate()
   assert.is(r.counts.errors, 0, show(r))
   assert.ok(r.counts.builds >= 8 && r.counts.objects > 40, JSON.stringify(r.counts))
+})
+
+test('a base is built alone only when no kustomization that includes it has built', async () => {
+  let r = await validate()
+  assert.is(r.counts.errors, 0, show(r))
+  assert.not.ok(built.includes('apps/base'), `the overlays build apps/base: ${built.join(', ')}`)
+  assert.ok(built.includes('apps/overlays/dev') && r.counts.buildRuns! < r.counts.builds, JSON.stringify(r.counts))
+  // a base whose build fails: its overlays fail with it, the base is then built alone and named (once)
+  await withEdit('apps/base/kustomization.yaml', (t) => `${t}\npatches:\n  - target: {kind: Deployment}\n    patch: |-\n      - op: replace\n        path: /spec/no/such/field\n        value: 2\n`, async () => {
+    r = await validate()
+    assert.ok(built.includes('apps/base'), built.join(', '))
+    const failures = r.problems.filter((p) => p.rule === 'kustomize/build')
+    assert.equal(failures.map((p) => p.file), ['apps/base/kustomization.yaml'], show(r))
+  })
+})
+
+test('schema results are kept by content: a second run validates no object again, an edited object afresh', async () => {
+  const cacheDir = tempDir('validate-cache-')
+  try {
+    const run = () => validateRepo({ root: copy, concurrency: 2, build: cachedBuild, cacheDir })
+    const first = await run()
+    assert.is(first.schemaResults!.cached, 0)
+    assert.ok(first.schemaResults!.validated > 40, JSON.stringify(first.schemaResults))
+    assert.is(first.fieldGraph, 'typescript', 'an empty cache dir: the unknown-field graph is built')
+    const second = await run()
+    assert.equal(second.schemaResults, { cached: first.schemaResults!.validated, validated: 0 })
+    assert.ok(fs.existsSync(path.join(cacheDir, 'validate-field-graph.json')), 'the graph is kept for the next process')
+    assert.equal(second.problems, first.problems)
+    const file = deploymentFile()
+    await withEdit(file, editDeployment((d) => { d.spec.replicas = 'two' }), async () => {
+      const third = await run()
+      assert.ok(third.schemaResults!.validated >= 1, JSON.stringify(third.schemaResults))
+      expectProblem(third, { rule: 'schema', file, field: 'spec.replicas', kind: 'Deployment' })
+    })
+  } finally {
+    removeDir(cacheDir)
+  }
 })
 
 test('a kustomization resource path that does not exist', async () => {

@@ -145,7 +145,7 @@ test('schema: models validate types and map errors to field paths; unknown kinds
 test('unknown fields: typos are found at any depth, free-form values are not', async () => {
   const dep = (await loadModel('apps/v1', 'Deployment'))!
   const hr = (await loadModel('helm.toolkit.fluxcd.io/v2', 'HelmRelease'))!
-  const checker = await createFieldChecker([dep.dts!, hr.dts!])
+  const checker = await createFieldChecker([{ dts: dep.dts!, kind: 'Deployment' }, { dts: hr.dts!, kind: 'HelmRelease' }], { cacheFile: false })
   assert.ok(checker, 'typescript is installed (devDependency)')
   const d = goodDeployment()
   d.spce = {}
@@ -158,6 +158,42 @@ test('unknown fields: typos are found at any depth, free-form values are not', a
   const release = { apiVersion: 'helm.toolkit.fluxcd.io/v2', kind: 'HelmRelease', metadata: { name: 'h', labels: { any: 'x' } }, spec: { interval: '1m', values: { anything: { at: ['all'] } }, chart: { spec: { chart: 'c', versoin: '1.0.0', sourceRef: { kind: 'HelmRepository', name: 'r' } } } } }
   assert.equal(checker!.check(release, hr.dts!, 'HelmRelease').map((u) => u.field), ['spec.chart.spec.versoin'])
   assert.is(suggest('zzzz', ['spec']), '')
+})
+
+test('the unknown-field graph is built once from the declarations, then read from its cache; a corrupt or stale cache is rebuilt', async () => {
+  const dir = tempDir('field-cache-')
+  try {
+    const dep = (await loadModel('apps/v1', 'Deployment'))!
+    const svc = (await loadModel('v1', 'Service'))!
+    const depRoot = { dts: dep.dts!, kind: 'Deployment' }
+    const svcRoot = { dts: svc.dts!, kind: 'Service' }
+    const cacheFile = path.join(dir, 'graph.json')
+    const built = (await createFieldChecker([depRoot, svcRoot], { cacheFile }))!
+    assert.is(built.source, 'typescript')
+    assert.ok(fs.existsSync(cacheFile))
+    const read = (await createFieldChecker([depRoot], { cacheFile }))!
+    assert.is(read.source, 'cache', 'a subset of what is cached needs no TypeScript')
+    const d = goodDeployment()
+    d.spce = {}
+    container(d).readinesProbe = {}
+    assert.equal(read.check(d, dep.dts!, 'Deployment'), built.check(d, dep.dts!, 'Deployment'))
+    assert.equal(read.check(d, dep.dts!, 'Deployment').map((u) => u.field), [`${C0}.readinesProbe`, 'spce'])
+    // not JSON: rebuilt and rewritten
+    const corrupt = path.join(dir, 'corrupt.json')
+    fs.writeFileSync(corrupt, '{"format":1,')
+    assert.is((await createFieldChecker([svcRoot], { cacheFile: corrupt }))!.source, 'typescript')
+    assert.is(JSON.parse(fs.readFileSync(corrupt, 'utf8')).format, 1)
+    // read from another version of a package (an upgrade since): not trusted
+    const stale = path.join(dir, 'stale.json')
+    const data = JSON.parse(fs.readFileSync(cacheFile, 'utf8'))
+    const pkg = Object.keys(data.packages).find((k) => k.endsWith(`${path.sep}kubernetes-models`))!
+    assert.ok(pkg, Object.keys(data.packages).join(' '))
+    data.packages[pkg] = '0.0.0-before-the-upgrade'
+    fs.writeFileSync(stale, JSON.stringify(data))
+    assert.is((await createFieldChecker([svcRoot], { cacheFile: stale }))!.source, 'typescript')
+  } finally {
+    removeDir(dir)
+  }
 })
 
 test('CRDs in the repository make their kinds checkable', () => {

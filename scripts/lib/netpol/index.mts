@@ -19,8 +19,8 @@ export { runProbes, DEFAULT_PROBE_IMAGE, type ProbeContext, type ProbeOptions } 
 export type { NetpolReport } from './report/types.mts'
 export { summarize } from './report/types.mts'
 
-export const FORMATS = ['human', 'json', 'junit', 'tap'] as const
-export type Format = (typeof FORMATS)[number]
+import type { Format } from './flags.mts'
+export { FORMATS, type Format } from './flags.mts'
 export const DEFAULT_ASSERTIONS_FILE = path.join('apps', 'netpol-assertions.yaml')
 
 export function renderReport(report: NetpolReport, format: Format, color = false): string {

@@ -1,19 +1,18 @@
 // What every entry point shares: flags and --help, config loading, progress UI, the runner,
 // and the ONE place where errors become exit codes and one-line messages.
+// Start-up: `--help` needs only the flag table, so config (dotenv, yaml), the runner and the UI (ora) are
+// imported once a command really runs, after the compile cache is on (compile-cache.mts comes first).
 
+import './compile-cache.mts'
 import os from 'node:os'
 import path from 'node:path'
 import { minimist } from 'zx'
-import { loadConfigReport, REPO_ROOT, type Config } from './config.mts'
+import type { Config } from './config.mts'
 import { EXIT, formatFailure, InterruptedError, isStepError, StepError } from './errors.mts'
 import { redact } from './redact.mts'
-import { createRunner, type Runner } from './run.mts'
-import { createUi, type Ui } from './ui.mts'
-import { stateDir } from './state.mts'
-import { acquireLock, activeHolder, type RunLock } from './lock.mts'
-import { checkStateDir } from './state-dir.mts'
-// the one adapter the runtime itself needs: which files git tracks (STATE_DIR must hold none)
-import { trackedFiles } from '../tools/git.mts'
+import type { Runner } from './run.mts'
+import type { Ui } from './ui.mts'
+import type { RunLock } from './lock.mts'
 
 export type FlagType = 'boolean' | 'string' | 'number'
 
@@ -253,7 +252,6 @@ export interface RunCommandOptions {
 export async function runCommand<F extends FlagValues>(spec: CommandSpec<F>, options: RunCommandOptions = {}): Promise<number> {
   const argv = options.argv ?? scriptArgs()
   const env = options.env ?? process.env
-  const root = options.root ?? REPO_ROOT
   const verboseRequested = argv.includes('--verbose') || argv.includes('-v')
   const cleanups: (() => Promise<void> | void)[] = []
   const controller = new AbortController()
@@ -293,6 +291,12 @@ export async function runCommand<F extends FlagValues>(spec: CommandSpec<F>, opt
       process.stdout.write(renderHelp(spec))
       code = EXIT.ok
     } else {
+      const [{ loadConfigReport, REPO_ROOT }, { createRunner }, { createUi }, { stateDir }, { acquireLock, activeHolder }, { checkStateDir }, { trackedFiles }] = await Promise.all([
+        import('./config.mts'), import('./run.mts'), import('./ui.mts'), import('./state.mts'), import('./lock.mts'), import('./state-dir.mts'),
+        // the one adapter the runtime itself needs: which files git tracks (STATE_DIR must hold none)
+        import('../tools/git.mts'),
+      ])
+      const root = options.root ?? REPO_ROOT
       const out = createUi({ env })
       ui = out
       const { config } = loadConfigReport({ env, root, onWarning: (w) => out.warn(w) })

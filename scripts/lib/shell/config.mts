@@ -3,8 +3,9 @@
 
 import fs from 'node:fs'
 import path from 'node:path'
+import { createRequire } from 'node:module'
 import dotenv from 'dotenv'
-import YAML from 'yaml'
+import type YAMLModule from 'yaml'
 import { EXIT, StepError } from './errors.mts'
 import { registerSecret } from './redact.mts'
 
@@ -66,7 +67,11 @@ export interface Versions {
   kubectl: { version: string; minimum: string }
 }
 
+// yaml is loaded by the commands that read versions.yaml, not by every command's start-up
+const require = createRequire(import.meta.url)
+
 export function loadVersions(root = REPO_ROOT): Versions {
+  const YAML = require('yaml') as typeof YAMLModule
   return YAML.parse(fs.readFileSync(path.join(root, 'cluster', 'versions.yaml'), 'utf8')) as Versions
 }
 

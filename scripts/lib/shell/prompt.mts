@@ -2,7 +2,6 @@
 // enquirer hangs on an open empty pipe and exits silently on a closed stdin, so we never reach it there.
 
 import readline from 'node:readline'
-import Enquirer from 'enquirer'
 import { EXIT, InterruptedError, StepError } from './errors.mts'
 
 export function canPrompt(stdin: { isTTY?: boolean } = process.stdin, env: NodeJS.ProcessEnv = process.env): boolean {
@@ -43,6 +42,8 @@ function withSigintSafeReadline<T>(fn: () => Promise<T>): Promise<T> {
 // enquirer rejects with an empty string (not an Error) when the user presses Ctrl-C or Esc.
 async function ask<T>(step: string, question: Record<string, unknown>): Promise<T> {
   try {
+    // enquirer is loaded by the first prompt: most runs never ask anything
+    const { default: Enquirer } = await import('enquirer')
     const answers = (await withSigintSafeReadline(() => Enquirer.prompt({ name: 'value', stdout: process.stderr, ...question } as never))) as { value: T }
     return answers.value
   } catch (e) {

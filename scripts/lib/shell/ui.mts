@@ -2,7 +2,8 @@
 // On an interactive terminal: one ora spinner showing every running step with its elapsed time.
 // Otherwise (pipe, CI): plain timestamped lines, one when a step starts and one when it ends.
 
-import ora, { type Ora } from 'ora'
+import { createRequire } from 'node:module'
+import type { Ora } from 'ora'
 import { colorEnabled, paint } from './color.mts'
 import { redact } from './redact.mts'
 
@@ -46,6 +47,10 @@ export interface UiOptions {
   now?: () => number
 }
 
+// ora (and its dependencies) only on a terminal, when the first spinner starts: logs and CI never load it
+const require = createRequire(import.meta.url)
+const loadOra = () => (require('ora') as typeof import('ora')).default
+
 export const formatMs = (ms: number): string => (ms < 1000 ? `${ms}ms` : ms < 60_000 ? `${(ms / 1000).toFixed(1)}s` : `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000)}s`)
 
 export function isInteractiveOutput(stream: { isTTY?: boolean } = process.stderr, env: NodeJS.ProcessEnv = process.env): boolean {
@@ -82,7 +87,7 @@ export function createUi(options: UiOptions = {}): Ui {
       spinner?.stop()
       return
     }
-    if (!spinner) spinner = ora({ stream, isEnabled: true, discardStdin: false, color: color ? 'cyan' : false })
+    if (!spinner) spinner = loadOra()({ stream, isEnabled: true, discardStdin: false, color: color ? 'cyan' : false })
     spinner.text = redact(spinnerText())
     if (!spinner.isSpinning) spinner.start()
     if (!ticker) { ticker = setInterval(() => { if (spinner) spinner.text = redact(spinnerText()) }, 1000); ticker.unref() }

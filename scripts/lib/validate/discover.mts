@@ -2,9 +2,10 @@
 
 import fs from 'node:fs'
 import path from 'node:path'
+import { GITOPS_DIRS } from './gitops-dirs.mts'
 import { findKustomizationFile } from './kustomization-file.mts'
 
-export const GITOPS_DIRS = ['cluster', 'bootstrap', 'infrastructure', 'apps'] as const
+export { GITOPS_DIRS }
 const SKIP_DIRS = new Set(['node_modules', 'tests', 'test', 'fixtures', 'dist', 'build', 'coverage'])
 
 export interface Discovered {

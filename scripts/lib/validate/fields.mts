@@ -1,12 +1,15 @@
 // Unknown-field detection (`spce:` instead of `spec:`, `readinesProbe:`): the API server drops such fields
 // silently (or rejects them under strict field validation), and the kubernetes-models schemas accept them.
-// The models' TypeScript declarations do list every field, so we walk each object alongside its declared
-// type with the TypeScript compiler API. An object type without properties or index signature (apiextensions
-// JSON, e.g. HelmRelease.spec.values) is free-form and not descended into.
-// typescript is a devDependency: without it (npm ci --omit=dev) the check is skipped, and we say so.
+// The models' TypeScript declarations do list every field: field-graph.mts reads them once into plain data
+// (cached on disk by field-cache.mts) and this walks each object alongside its declared type. An object type
+// without properties or index signature (apiextensions JSON, e.g. HelmRelease.spec.values) is free-form and
+// not descended into.
 
-import type * as TS from 'typescript'
+import { readFieldCache, writeFieldCache, DEFAULT_CACHE_FILE } from './field-cache.mts'
+import { buildFieldGraph, rootKey, type FieldGraph, type FieldRoot } from './field-graph.mts'
 import { fieldPath } from './types.mts'
+
+export type { FieldRoot } from './field-graph.mts'
 
 export interface UnknownField {
   field: string
@@ -16,116 +19,79 @@ export interface UnknownField {
 export interface FieldChecker {
   /** unknown fields of `doc`, checked against the interface I<Kind> declared in `dts` */
   check(doc: Record<string, unknown>, dts: string, kind: string): UnknownField[]
+  /** where the field graph came from: the on-disk cache, or the TypeScript declarations (built, then cached) */
+  readonly source: 'cache' | 'typescript'
 }
 
-type TsModule = typeof TS
-
-async function loadTypescript(): Promise<TsModule | undefined> {
-  try {
-    const mod = await import('typescript') as unknown as { default?: TsModule } & TsModule
-    return mod.default ?? mod
-  } catch {
-    return undefined
-  }
+export interface FieldCheckerOptions {
+  /** the cache file; false: neither read nor write one (default: node_modules/.cache/...) */
+  cacheFile?: string | false
 }
 
 const MAX_DEPTH = 64
 
 const checkers = new Map<string, Promise<FieldChecker | undefined>>()
 
-/** One program over all the declaration files needed; building it costs ~1 s, so it is made once per set of files. */
-export function createFieldChecker(dtsFiles: readonly string[]): Promise<FieldChecker | undefined> {
-  const roots = [...new Set(dtsFiles)].sort()
-  const key = roots.join('\n')
+/**
+ * A checker for these kinds. The graph comes from the cache when it covers them; otherwise the TypeScript
+ * program is built (~1-2 s) over these kinds plus those already cached, and the cache rewritten. Undefined when
+ * the graph is neither cached nor buildable (no typescript package).
+ */
+export function createFieldChecker(roots: readonly FieldRoot[], options: FieldCheckerOptions = {}): Promise<FieldChecker | undefined> {
+  const cacheFile = options.cacheFile ?? DEFAULT_CACHE_FILE
+  const wanted = [...new Map(roots.map((r) => [rootKey(r), r])).values()].sort((a, b) => rootKey(a).localeCompare(rootKey(b)))
+  const key = `${cacheFile}\n${wanted.map(rootKey).join('\n')}`
   let p = checkers.get(key)
-  if (!p) checkers.set(key, (p = buildChecker(roots)))
+  if (!p) checkers.set(key, (p = makeChecker(wanted, cacheFile)))
   return p
 }
 
-async function buildChecker(roots: string[]): Promise<FieldChecker | undefined> {
-  const loaded = await loadTypescript()
-  if (!loaded) return undefined
-  const ts: TsModule = loaded
-  const program = ts.createProgram(roots, {
-    noEmit: true,
-    skipLibCheck: true,
-    types: [],
-    module: ts.ModuleKind.NodeNext,
-    moduleResolution: ts.ModuleResolutionKind.NodeNext,
-  })
-  const checker = program.getTypeChecker()
-  const rootTypes = new Map<string, TS.Type | null>()
+async function makeChecker(roots: FieldRoot[], cacheFile: string | false): Promise<FieldChecker | undefined> {
+  const cached = cacheFile ? readFieldCache(cacheFile) : undefined
+  if (cached && roots.every((r) => rootKey(r) in cached.roots)) return walker(cached, 'cache')
+  // keep what the cache knew: another repository (or a test) may need those kinds next
+  const known = cached ? Object.keys(cached.roots).map((k) => { const [dts, kind] = k.split('\u0000') as [string, string]; return { dts, kind } }) : []
+  const graph = await buildFieldGraph([...roots, ...known.filter((k) => !roots.some((r) => rootKey(r) === rootKey(k)))])
+  if (!graph) return cached ? walker(cached, 'cache') : undefined
+  if (cacheFile) writeFieldCache(cacheFile, graph)
+  return walker(graph, 'typescript')
+}
 
-  function rootType(dts: string, kind: string): TS.Type | undefined {
-    const key = `${dts}\u0000${kind}`
-    if (rootTypes.has(key)) return rootTypes.get(key) ?? undefined
-    let found: TS.Type | null = null
-    const sf = program.getSourceFile(dts)
-    const sym = sf && checker.getSymbolAtLocation(sf)
-    if (sym) {
-      const exp = checker.getExportsOfModule(sym).find((s) => s.name === `I${kind}`)
-      if (exp) found = checker.getDeclaredTypeOfSymbol(exp)
-    }
-    rootTypes.set(key, found)
-    return found ?? undefined
+function walker(graph: FieldGraph, source: FieldChecker['source']): FieldChecker {
+  const { nodes } = graph
+  // property lookups by name, made once per node that is reached
+  const props = new Map<number, Map<string, number>>()
+  const propsOf = (n: number) => {
+    let m = props.get(n)
+    if (!m) props.set(n, (m = new Map(nodes[n]!.o!.p)))
+    return m
   }
 
-  const isAnyLike = (t: TS.Type) => (t.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown)) !== 0
-  const members = (t: TS.Type): TS.Type[] => (t.isUnion() ? t.types : [t])
-
-  function arrayElement(t: TS.Type): TS.Type | undefined {
-    for (const m of members(t)) {
-      if (checker.isArrayType(m) || checker.isTupleType(m)) {
-        const args = checker.getTypeArguments(m as TS.TypeReference)
-        if (args[0]) return args[0]
-      }
-    }
-    return undefined
-  }
-
-  interface Shape { props: Map<string, TS.Symbol>; index: TS.Type | undefined; freeForm: boolean }
-
-  function shape(t: TS.Type): Shape | undefined {
-    const objects = members(t).filter((m) => (m.flags & ts.TypeFlags.Object) !== 0 && !checker.isArrayType(m))
-    if (objects.length === 0) return undefined
-    const props = new Map<string, TS.Symbol>()
-    let index: TS.Type | undefined
-    let freeForm = false
-    for (const o of objects) {
-      const ps = checker.getPropertiesOfType(o)
-      for (const p of ps) if (!props.has(p.name)) props.set(p.name, p)
-      const idx = checker.getIndexInfosOfType(o).find((i) => (i.keyType.flags & ts.TypeFlags.String) !== 0)
-      if (idx) index = idx.type
-      if (ps.length === 0 && !idx) freeForm = true
-    }
-    return { props, index, freeForm }
-  }
-
-  function walk(value: unknown, type: TS.Type, path: (string | number)[], out: UnknownField[], depth: number): void {
+  function walk(value: unknown, n: number, path: (string | number)[], out: UnknownField[], depth: number): void {
     if (depth > MAX_DEPTH || value === null || typeof value !== 'object') return
-    const t = checker.getNonNullableType(type)
-    if (isAnyLike(t)) return
+    const node = nodes[n]
+    if (!node) return
     if (Array.isArray(value)) {
-      const el = arrayElement(t)
-      if (el) value.forEach((v, i) => walk(v, el, [...path, i], out, depth + 1))
+      if (node.a !== undefined) value.forEach((v, i) => walk(v, node.a!, [...path, i], out, depth + 1))
       return
     }
-    const s = shape(t)
-    if (!s || s.freeForm) return
+    if (!node.o) return
+    const known = propsOf(n)
     for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
-      const prop = s.props.get(key)
-      if (prop) walk(v, checker.getTypeOfSymbol(prop), [...path, key], out, depth + 1)
-      else if (s.index) walk(v, s.index, [...path, key], out, depth + 1)
-      else out.push({ field: fieldPath([...path, key]), message: `unknown field "${key}"${suggest(key, [...s.props.keys()])}` })
+      const prop = known.get(key)
+      if (prop !== undefined) walk(v, prop, [...path, key], out, depth + 1)
+      else if (node.o.i !== undefined) walk(v, node.o.i, [...path, key], out, depth + 1)
+      else out.push({ field: fieldPath([...path, key]), message: `unknown field "${key}"${suggest(key, node.o.p.map(([name]) => name))}` })
     }
   }
 
   return {
+    source,
     check(doc, dts, kind) {
-      const t = rootType(dts, kind)
-      if (!t) return []
+      const root = graph.roots[rootKey({ dts, kind })]
+      if (root === undefined) return []
       const out: UnknownField[] = []
-      walk(doc, t, [], out, 0)
+      walk(doc, root, [], out, 0)
       return out
     },
   }

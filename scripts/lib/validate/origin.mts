@@ -29,9 +29,18 @@ export interface Origin {
   patchedBy: string[]
 }
 
+// The same few blocks repeat on every object of a file or a patch; parsing YAML is the slow part, so once each.
+// Callers only read the parsed values.
+const parsedBlocks = new Map<string, unknown>()
+
 function parseBlock(text: unknown): any {
   if (typeof text !== 'string') return undefined
-  try { return YAML.parse(text) } catch { return undefined }
+  if (!parsedBlocks.has(text)) {
+    let value: unknown
+    try { value = YAML.parse(text) } catch { value = undefined }
+    parsedBlocks.set(text, value)
+  }
+  return parsedBlocks.get(text)
 }
 
 /** Read and remove the build annotations (they are not part of what Flux applies). */

@@ -15,7 +15,9 @@ import { objectFindings } from './object-checks.mts'
 import { takeOrigin } from './origin.mts'
 import { workloadFindings } from './policy.mts'
 import { referenceFindings } from './references.mts'
-import { loadModel, type KindModel } from './schema.mts'
+import { loadModel } from './schema.mts'
+import { DEFAULT_SCHEMA_CACHE_FILE, openSchemaCatalog, type KindFacts } from './schema-cache.mts'
+import { DEFAULT_CACHE_FILE as DEFAULT_FIELD_CACHE_FILE } from './field-cache.mts'
 import { objectId, type Problem, type Severity, type SourcedObject } from './types.mts'
 
 export interface BuildResult {
@@ -34,6 +36,11 @@ export interface ValidateOptions {
   /** parallel builds (default 2) */
   concurrency?: number
   onBuildDone?(done: number, total: number, dir: string): void
+  /**
+   * where the caches live (the unknown-field graph, schema results of objects seen before); false: no cache.
+   * Default: node_modules/.cache/kind-gitops-platform.
+   */
+  cacheDir?: string | false
 }
 
 export interface SkippedFile {
@@ -55,9 +62,15 @@ export interface ValidateResult {
     kindConfigs: number
     errors: number
     warnings: number
+    /** `kubectl kustomize` runs: kustomizations built inside a parent that built are not built again alone */
+    buildRuns?: number
   }
-  /** whether unknown fields were checked (needs the typescript package) */
+  /** whether unknown fields were checked (needs the typescript package, or a cached field graph) */
   unknownFieldCheck: boolean
+  /** where the unknown-field graph came from: the cache, or the TypeScript declarations (then cached) */
+  fieldGraph?: 'cache' | 'typescript'
+  /** objects whose schema result was read from the cache, and objects validated by their model */
+  schemaResults?: { cached: number; validated: number }
   elapsedMs: number
 }
 
@@ -104,17 +117,36 @@ export async function validateRepo(opts: ValidateOptions): Promise<ValidateResul
   const problem = (p: Omit<Problem, 'severity'> & { severity?: Severity }) => problems.push({ severity: 'error', ...p })
 
   const found = discover(root)
+  const cacheFile = (name: string, fallback: string) => (opts.cacheDir === false ? false : opts.cacheDir ? path.join(opts.cacheDir, name) : fallback)
+  const catalog = openSchemaCatalog(cacheFile('validate-schema-results.json', DEFAULT_SCHEMA_CACHE_FILE))
 
-  // 1. every YAML file parses
+  // 1. every YAML file parses (most are parsed while the builds run, see below)
   const parsed = new Map<string, ParsedYaml>()
-  for (const f of found.yamlFiles) {
-    const p = parseYamlFile(f)
-    parsed.set(f, p)
-    if (p.error) problem({ rule: 'yaml', file: rel(f), ...(p.error.line ? { field: `line ${p.error.line}` } : {}), message: `not valid YAML: ${p.error.message}` })
+  const parse = (f: string): ParsedYaml => {
+    let p = parsed.get(f)
+    if (!p) parsed.set(f, (p = parseYamlFile(f)))
+    return p
+  }
+  const parseAll = () => {
+    for (const f of found.yamlFiles) {
+      const p = parse(f)
+      if (p.error) problem({ rule: 'yaml', file: rel(f), ...(p.error.line ? { field: `line ${p.error.line}` } : {}), message: `not valid YAML: ${p.error.message}` })
+    }
+  }
+
+  // the schema models are the slow part of the checks (hundreds of modules): unless the schema results of earlier
+  // runs make most of them unnecessary, start loading the ones the sources name now, so that it overlaps the
+  // builds (kustomize adds no kinds but generated ConfigMaps and Secrets)
+  const preload = () => {
+    if (catalog.warm) return
+    for (const p of parsed.values()) for (const d of p.docs) if (isK8sObject(d)) void loadModel(d.apiVersion, d.kind)
+    void loadModel('v1', 'ConfigMap')
+    void loadModel('v1', 'Secret')
   }
 
   // 2. kustomization files: their paths exist; which files they consume; which kustomizations are bases of others
   const kfiles = new Map<string, KustomizationFile>()
+  const refCount = new Map<string, number>()
   const consumed = new Set<string>()
   const children = new Map<string, Set<string>>()
   const refBroken = new Set<string>()
@@ -124,13 +156,14 @@ export async function validateRepo(opts: ValidateOptions): Promise<ValidateResul
   for (const dir of found.kustomizations) {
     let k: KustomizationFile | undefined
     try { k = readKustomization(dir) } catch (e) {
-      if (e instanceof KustomizationParseError) { refBroken.add(dir); consumed.add(e.file); if (!parsed.get(e.file)?.error) problem({ rule: 'kustomize/file', file: rel(e.file), message: e.message }) ; continue }
+      if (e instanceof KustomizationParseError) { refBroken.add(dir); consumed.add(e.file); if (!parse(e.file).error) problem({ rule: 'kustomize/file', file: rel(e.file), message: e.message }) ; continue }
       throw e
     }
     if (!k) continue
     kfiles.set(dir, k)
     consumed.add(k.file)
     const refs = kustomizationRefs(k)
+    refCount.set(dir, refs.length)
     const kids = new Set<string>()
     for (const r of refs) if (r.role === 'resource' && !listedBy.has(r.abs)) listedBy.set(r.abs, k.file)
     for (const r of refs) {
@@ -151,15 +184,21 @@ export async function validateRepo(opts: ValidateOptions): Promise<ValidateResul
     problem({ rule: 'yaml/empty', file: rel(file), message: `holds no Kubernetes object (the file is empty), yet ${rel(kfile)} lists it as a resource: nothing is rendered from it` })
   }
 
-  // 3. build every kustomization (components cannot be built alone; bases are built too, to pin errors on them)
+  // 3. build every kustomization (components cannot be built alone). Kustomize builds a base completely on its
+  //    own inside every parent that lists it, so a base whose parent built has built too: it is built alone only
+  //    when no parent built it (it is a root, or its parents failed or could not be built: its own build then pins
+  //    the error on it). Roots first, then the bases of what failed.
   const buildable = [...kfiles.values()].filter((k) => k.kind === 'Kustomization' && !refBroken.has(k.dir)).map((k) => k.dir)
+  const parents = new Map<string, string[]>()
+  for (const [dir, kids] of children) for (const c of kids) parents.set(c, [...(parents.get(c) ?? []), dir])
   const outputs = new Map<string, SourcedObject[]>()
   const buildErrors = new Map<string, string>()
   let done = 0
-  await pool(buildable, opts.concurrency ?? 2, async (dir) => {
+  let planned = 0
+  const buildOne = async (dir: string) => {
     const res = await opts.build(dir)
     done++
-    opts.onBuildDone?.(done, buildable.length, dir)
+    opts.onBuildDone?.(done, planned, dir)
     if (!res.ok) { buildErrors.set(dir, summarizeBuildError(res.stderr || res.stdout)); return }
     const objs: SourcedObject[] = []
     const kfile = kfiles.get(dir)!.file
@@ -169,13 +208,38 @@ export async function validateRepo(opts: ValidateOptions): Promise<ValidateResul
         if (!isK8sObject(doc)) continue
         const origin = takeOrigin(doc, res.originBase, kfile)
         objs.push({ doc, file: origin.file, patchedBy: origin.patchedBy, build: dir })
+        // load the schema model while the other builds run (the imports are the slow part of the checks)
+        if (!catalog.warm) void loadModel(doc.apiVersion, doc.kind)
       }
     } catch (e) {
       buildErrors.set(dir, `could not read kustomize output: ${(e as Error).message}`)
       return
     }
     outputs.set(dir, objs)
-  })
+  }
+  // the biggest builds first, so that parallel builds end together (size: files listed, through the bases)
+  const size = (dir: string, seen = new Set<string>()): number => {
+    seen.add(dir)
+    let n = refCount.get(dir) ?? 0
+    for (const c of children.get(dir) ?? []) if (!seen.has(c)) n += size(c, seen)
+    return n
+  }
+  const biggestFirst = (dirs: string[]) => dirs.map((d) => [d, size(d)] as const).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([d]) => d)
+  const runBuilds = async () => {
+    const pending = new Set(buildable)
+    while (pending.size > 0) {
+      const ready = [...pending].filter((d) => (parents.get(d) ?? []).every((p) => !pending.has(p)))
+      const wave = ready.length ? ready : [...pending] // a cycle: let kustomize report it
+      for (const d of wave) pending.delete(d)
+      const alone = wave.filter((d) => !(parents.get(d) ?? []).some((p) => outputs.has(p)))
+      planned += alone.length
+      await pool(biggestFirst(alone), opts.concurrency ?? 2, buildOne)
+    }
+  }
+  const building = runBuilds()
+  parseAll()
+  preload()
+  await building
   // a failure that is only the echo of a broken base is reported once, at the base
   const brokenBelow = (dir: string, seen = new Set<string>()): boolean => {
     for (const c of children.get(dir) ?? []) {
@@ -208,7 +272,8 @@ export async function validateRepo(opts: ValidateOptions): Promise<ValidateResul
   }
   let standaloneObjects = 0
   let kindConfigs = 0
-  for (const [file, p] of parsed) {
+  for (const file of found.yamlFiles) {
+    const p = parse(file)
     if (p.error || consumed.has(file)) continue
     const docs = p.docs.filter((d) => d !== null && d !== undefined)
     const kinds = docs.filter(isKindConfig) as Record<string, any>[]
@@ -230,7 +295,7 @@ export async function validateRepo(opts: ValidateOptions): Promise<ValidateResul
       continue
     }
     const known: Record<string, any>[] = []
-    for (const d of objs) if (await loadModel(d.apiVersion, d.kind)) known.push(d)
+    for (const d of objs) if (await catalog.kind(d.apiVersion, d.kind)) known.push(d)
     if (known.length) {
       problem({ severity: 'warning', rule: 'flux/unapplied', file: rel(file), object: objectId(known[0]!), message: 'in no kustomization and under no Flux Kustomization path: nothing applies this manifest' })
     } else {
@@ -240,13 +305,13 @@ export async function validateRepo(opts: ValidateOptions): Promise<ValidateResul
 
   // 5. per-object checks
   const crds = indexCrds([...objects, ...[...outputs.values()].flat()].map((o) => o.doc))
-  const models = new Map<string, KindModel | undefined>()
+  const models = new Map<string, KindFacts | undefined>()
   for (const o of objects) {
     const key = crdKey(o.doc.apiVersion, o.doc.kind)
-    if (!models.has(key)) models.set(key, await loadModel(o.doc.apiVersion, o.doc.kind))
+    if (!models.has(key)) models.set(key, await catalog.kind(o.doc.apiVersion, o.doc.kind))
   }
-  const dts = [...models.values()].map((m) => m?.dts).filter((d): d is string => !!d)
-  const fields: FieldChecker | undefined = dts.length ? await createFieldChecker(dts) : undefined
+  const fieldRoots = [...models.values()].flatMap((m) => (m?.dts ? [{ dts: m.dts, kind: m.kind }] : []))
+  const fields: FieldChecker | undefined = fieldRoots.length ? await createFieldChecker(fieldRoots, { cacheFile: cacheFile('validate-field-graph.json', DEFAULT_FIELD_CACHE_FILE) }) : undefined
 
   const objectProblem = (o: SourcedObject, rule: string, field: string | undefined, message: string, severity: Severity = 'error') =>
     problem({
@@ -264,7 +329,7 @@ export async function validateRepo(opts: ValidateOptions): Promise<ValidateResul
     const model = models.get(key)
     const crd = crds.get(key)
     if (model) {
-      for (const e of model.validate(o.doc)) objectProblem(o, 'schema', e.field || undefined, e.message)
+      for (const e of await catalog.validate(o.doc)) objectProblem(o, 'schema', e.field || undefined, e.message)
       if (fields && model.dts) for (const u of fields.check(o.doc, model.dts, o.doc.kind)) objectProblem(o, 'schema/unknown-field', u.field, u.message)
     } else if (crd) {
       for (const e of validateAgainstCrd(o.doc, crd)) objectProblem(o, 'schema', e.field || undefined, e.message)
@@ -286,6 +351,7 @@ export async function validateRepo(opts: ValidateOptions): Promise<ValidateResul
     }
   }
 
+  catalog.save()
   const unique = dedupe(problems)
   return {
     root,
@@ -301,8 +367,11 @@ export async function validateRepo(opts: ValidateOptions): Promise<ValidateResul
       kindConfigs,
       errors: unique.filter((p) => p.severity === 'error').length,
       warnings: unique.filter((p) => p.severity === 'warning').length,
+      buildRuns: planned,
     },
-    unknownFieldCheck: fields !== undefined || dts.length === 0,
+    unknownFieldCheck: fields !== undefined || fieldRoots.length === 0,
+    ...(fields ? { fieldGraph: fields.source } : {}),
+    schemaResults: { ...catalog.stats },
     elapsedMs: Date.now() - t0,
   }
 }

@@ -8,8 +8,10 @@
 //    it applied is healthy. Objects listed in state.kube.stuck never get healthy.
 // Deployments and HPAs it applies get the status a healthy cluster would report.
 import { spawnSync } from 'node:child_process'
+import crypto from 'node:crypto'
+import fs from 'node:fs'
 import path from 'node:path'
-import YAML from 'yaml'
+import YAML from './yaml.mjs'
 import { kube, objectsOf, upsert, READY_KINDS } from './kubectl/store.mjs'
 
 const cond = (status, reason, message) => [{ type: 'Ready', status, reason, message, lastTransitionTime: new Date().toISOString() }]
@@ -39,11 +41,42 @@ function sourceDir(state, src) {
   return { error: `unsupported source kind ${src.kind}` }
 }
 
+// Builds of a pushed artifact are kept (parsed) in node_modules/.cache: an artifact is content-addressed
+// (oci/<digest>), so the same digest, path and kubectl always build the same objects, and most tests reconcile
+// the same repository. A working tree (GitRepository) is built every time.
+const BUILD_CACHE = path.resolve(import.meta.dirname, '..', '..', '..', 'node_modules', '.cache', 'fake-flux-builds')
+
+function cacheKey(bin, dir, rel) {
+  const digest = path.basename(dir)
+  if (path.basename(path.dirname(dir)) !== 'oci' || !/^[0-9a-f]{64}$/.test(digest)) return undefined
+  try {
+    const st = fs.statSync(bin)
+    return crypto.createHash('sha256').update(JSON.stringify([bin, st.size, st.mtimeMs, digest, rel ?? '.'])).digest('hex')
+  } catch {
+    return undefined
+  }
+}
+
 function build(dir, rel) {
   const bin = process.env.FAKE_REAL_KUBECTL
+  const key = cacheKey(bin, dir, rel)
+  const file = key && path.join(BUILD_CACHE, `${key}.json`)
+  if (file) {
+    try { return JSON.parse(fs.readFileSync(file, 'utf8')) } catch { /* not built yet */ }
+  }
   const r = spawnSync(bin, ['kustomize', '--load-restrictor=LoadRestrictionsNone', path.join(dir, rel ?? '.')], { encoding: 'utf8' })
-  if (r.status !== 0) return { error: (r.stderr || 'kustomize build failed').trim().split('\n').at(-1) }
-  return { objs: YAML.parseAllDocuments(r.stdout).map((d) => d.toJSON()).filter((o) => o && o.kind) }
+  const result = r.status !== 0
+    ? { error: (r.stderr || 'kustomize build failed').trim().split('\n').at(-1) }
+    : { objs: YAML.parseAllDocuments(r.stdout).map((d) => d.toJSON()).filter((o) => o && o.kind) }
+  if (file && r.status === 0) {
+    const tmp = `${file}.${process.pid}.tmp`
+    try {
+      fs.mkdirSync(BUILD_CACHE, { recursive: true })
+      fs.writeFileSync(tmp, JSON.stringify(result))
+      fs.renameSync(tmp, file)
+    } catch { /* a cache that cannot be written only costs the next build */ }
+  }
+  return result
 }
 
 function applyImages(objs, images) {

@@ -12,7 +12,7 @@
 //    install.go "release %s failed, and has been uninstalled due to atomic being set"; `upgrade --install` of a
 //    new release returns runInstall's error unwrapped (no "INSTALLATION FAILED", that is `helm install`'s).
 import fs from 'node:fs'
-import YAML from 'yaml'
+import YAML from './yaml.mjs'
 import { kube, objectsOf, upsert } from './kubectl/store.mjs'
 
 const err = (stderr, code = 1) => ({ code, stderr: stderr.endsWith('\n') ? stderr : `${stderr}\n` })

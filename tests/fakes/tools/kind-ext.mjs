@@ -5,6 +5,7 @@
 // parsing, node planning and kube side below are shared.
 import fs from 'node:fs'
 import crypto from 'node:crypto'
+import net from 'node:net'
 import { docker, newContainer, newNetwork, startPorts } from './docker-ext.mjs'
 
 // yaml and the kube store load only for the commands that need them (every fake call is a new process)
@@ -63,7 +64,16 @@ function nodeObject(name, role, labels, version) {
   }
 }
 
-const freeFakePort = () => String(30000 + crypto.randomInt(30000))
+// kind asks the OS for a free port for the API server (net.Listen on port 0); a random one could be held by a
+// real process on this machine, and the node's docker run would then fail like a port clash.
+const freeApiServerPort = () => new Promise((resolve, reject) => {
+  const srv = net.createServer()
+  srv.once('error', reject)
+  srv.listen({ port: 0, host: '127.0.0.1' }, () => {
+    const port = srv.address().port
+    srv.close(() => resolve(String(port)))
+  })
+})
 
 /** The --config file as kind reads it: { config, configPath } or { error } (kind's messages). */
 export async function readConfig(args, stdin) {
@@ -153,7 +163,7 @@ async function createCluster(args, state, stdin, env) {
   const created = []
   for (const s of specs) {
     const portBindings = {}
-    if (s.role === 'control-plane' && !portBindings['6443/tcp']) portBindings['6443/tcp'] = [{ HostIp: '127.0.0.1', HostPort: freeFakePort() }]
+    if (s.role === 'control-plane' && !portBindings['6443/tcp']) portBindings['6443/tcp'] = [{ HostIp: '127.0.0.1', HostPort: await freeApiServerPort() }]
     for (const m of s.extraPortMappings ?? []) {
       const key = `${m.containerPort}/${String(m.protocol ?? 'TCP').toLowerCase()}`
       ;(portBindings[key] ??= []).push({ HostIp: m.listenAddress ?? '0.0.0.0', HostPort: String(m.hostPort ?? 0) })

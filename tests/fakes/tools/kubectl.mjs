@@ -3,7 +3,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { spawnSync } from 'node:child_process'
-import YAML from 'yaml'
+import YAML from './yaml.mjs'
 import { parseKubectlArgs } from './kubectl/args.mjs'
 import { clientVersion, flagError } from './kubectl/client-version.mjs'
 import { kindMatches, kube, matchesSelector, objectsOf, parseDocs, resourceName, singularName, upsert, CLUSTER_SCOPED } from './kubectl/store.mjs'

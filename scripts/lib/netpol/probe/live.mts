@@ -25,7 +25,8 @@ import { summarize, type NetpolReport } from '../report/types.mts'
 import { planProbes } from './plan.mts'
 import { pool, probeRounds, type ProbeIO } from './rounds.mts'
 
-export const DEFAULT_PROBE_IMAGE = 'registry.k8s.io/e2e-test-images/agnhost:2.53'
+import { DEFAULT_PROBE_IMAGE } from '../flags.mts'
+export { DEFAULT_PROBE_IMAGE }
 export const PROBE_CONTAINER = 'netpol-probe'
 
 export interface ProbeContext {

@@ -1,5 +1,5 @@
 // A tiny in-state Kubernetes API: objects per context, kind aliases, label selectors, readiness.
-import YAML from 'yaml'
+import YAML from '../yaml.mjs'
 
 export const CLUSTER_SCOPED = new Set(['Namespace', 'Node', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'PersistentVolume', 'StorageClass', 'PriorityClass', 'ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration', 'APIService', 'GatewayClass', 'ClusterIssuer'])
 
