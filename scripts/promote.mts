@@ -3,8 +3,7 @@
 // one back to a digest (--to/--digest) or to its previous one (--undo). Shows the diff of the rendered objects,
 // gates on the source's smoke + netpol checks, asks (or --yes), moves the tag, reconciles, waits, smokes.
 import { runCommand } from './lib/shell/cli.mts'
-import { parseRequest } from './lib/promote/request.mts'
-import { runPromote, type PromoteFlags } from './lib/promote/run.mts'
+import type { PromoteFlags } from './lib/promote/run.mts'
 
 interface Flags extends PromoteFlags {
   to: string | undefined
@@ -52,6 +51,8 @@ FLUX_MODE=oci only (git and none have no per-environment artifact).`,
     'npx zx scripts/promote.mts --undo production',
   ],
   async run(ctx) {
+    // loaded here, not at the top: --help needs none of it
+    const [{ parseRequest }, { runPromote }] = await Promise.all([import('./lib/promote/request.mts'), import('./lib/promote/run.mts')])
     const f = ctx.flags
     // the numeric flags' bounds are checked by the flag parser (exit 2 before anything runs)
     const req = parseRequest(ctx.args, f)

@@ -4,7 +4,6 @@ import { runCommand, type FlagValues } from './lib/shell/cli.mts'
 import { EXIT, StepError } from './lib/shell/errors.mts'
 import { caseId, emitReport, failedCases, isMachineReporter, REPORTERS, type ReporterName } from './lib/reporters/index.mts'
 import { colorEnabled } from './lib/shell/color.mts'
-import { readCaFile } from './lib/tls/verify.mts'
 
 interface SmokeFlags extends FlagValues {
   url: string | undefined
@@ -68,6 +67,7 @@ Exit 0 iff every check passes; the failing checks are named on stderr and in the
     const caFile = f['ca-file']
     if (caFile !== undefined) {
       if (url?.protocol === 'http:') throw usage(`--ca-file only applies to https:// URLs (--url ${f.url} is plain http)`)
+      const { readCaFile } = await import('./lib/tls/verify.mts')
       readCaFile(caFile)
     }
     if (process.env.NODE_TLS_REJECT_UNAUTHORIZED === '0') ctx.ui.warn('smoke: NODE_TLS_REJECT_UNAUTHORIZED=0 is ignored: smoke always verifies certificates (use --ca-file to trust a CA)')

@@ -4,7 +4,7 @@
 import path from 'node:path'
 import * as assert from 'uvu/assert'
 import { DEMO_IMAGE, imageContentHash } from '../../scripts/lib/image/hash.mts'
-import { freePort } from '../../scripts/lib/shell/ports.mts'
+import { listenerPort as freePort } from '../fakes/tools/listener-port.mjs'
 import { REPO } from '../helpers/fakes.mts'
 import { docker } from './engine.mts'
 import { dockerTier, type World } from './tier.mts'

@@ -20,7 +20,7 @@
 
 import path from 'node:path'
 import { test } from 'uvu'
-import { freePort } from '../../scripts/lib/shell/ports.mts'
+import { listenerPort as freePort } from '../fakes/tools/listener-port.mjs'
 import { fakeEnv, type FakeEnv } from '../helpers/fakes.mts'
 import { runScript, type ProcResult } from '../helpers/proc.mts'
 import { docker, privilegedWorks, tierMode, unavailableReason } from './engine.mts'

@@ -3,7 +3,7 @@
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
-import net from 'node:net'
+import { listenerPort as freePort } from '../fakes/tools/listener-port.mjs'
 import path from 'node:path'
 import { commandLines, fakeEnv, type FakeEnv } from '../helpers/fakes.mts'
 
@@ -38,16 +38,6 @@ export interface World {
 }
 
 export const PASSWORD = 'not-a-real-password-1234'
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer()
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port
-      s.close(() => resolve(p))
-    })
-  })
-}
 
 export async function kindWorld(o: WorldOptions = {}): Promise<World> {
   // the kubeconfig already has a cloud context, and it is the current one

@@ -14,7 +14,7 @@ const SCRIPTS = fs.readdirSync(path.join(REPO, 'scripts')).filter((f) => f.endsW
 const TRACER = path.join(REPO, 'tests', 'fixtures', 'cli', 'trace-imports.mjs')
 
 /** What a flag table may pull in besides the entry itself: the cli module and small constant modules. */
-const FLAG_TABLE = /^scripts\/lib\/(shell\/(cli|compile-cache|errors|redact|color|state|ui)|up\/(phase-ids|types)|validate\/gitops-dirs|netpol\/flags|forward\/(targets|backoff)|reporters\/\w+|down\/types)\.mts$/
+const FLAG_TABLE = /^scripts\/lib\/(shell\/(cli|compile-cache|errors|redact|color|state|manifest|ui)|up\/(phase-ids|types|wording)|validate\/gitops-dirs|netpol\/flags|forward\/(targets|backoff)|reporters\/\w+|down\/types)\.mts$/
 
 test('--help of every script loads only its flag table and the cli module', async () => {
   assert.ok(SCRIPTS.length >= 10, SCRIPTS.join(' '))

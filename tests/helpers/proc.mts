@@ -32,7 +32,7 @@ export function runNode(args: string[], opts: RunScriptOptions = {}): Promise<Pr
     const stdin = opts.stdin ?? 'closed'
     if (stdin === 'closed') child.stdin.end()
     else if (stdin !== 'open') child.stdin.end(stdin)
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000)
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 180_000)
     child.on('close', (code, signal) => {
       clearTimeout(timer)
       if (stdin === 'open') child.stdin.destroy()

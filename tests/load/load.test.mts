@@ -138,7 +138,7 @@ test('--env: a kubectl slower than the whole run still gives the summary its HPA
   fs.writeFileSync(path.join(shims, 'kubectl'), `#!/bin/sh\nsleep 3\nexec "${path.join(REPO, 'tests', 'fakes', 'bin', 'kubectl')}" "$@"\n`, { mode: 0o755 })
   try {
     await withApp({}, async (app) => {
-      const r = await runScript('load', ['--url', app.base, '--env', 'dev', '--requests', '20', '-c', '2', '--json'], { env: { ...f.env, PATH: `${shims}:${f.env.PATH}` }, timeoutMs: 60_000 })
+      const r = await runScript('load', ['--url', app.base, '--env', 'dev', '--requests', '20', '-c', '2', '--json'], { env: { ...f.env, PATH: `${shims}:${f.env.PATH}` }, timeoutMs: 180_000 })
       assert.is(r.code, 0, r.stderr)
       assert.match(r.stderr, /\| hpa cpu 40%\/70% replicas 3 \[1\.\.4\]/)
       const out = JSON.parse(r.stdout)

@@ -42,7 +42,7 @@ test('a helm install that hangs is killed after HELM_TIMEOUT plus a small margin
   const f = clusterWorld({ HELM_TIMEOUT: '2s' }, {})
   try {
     f.inject({ tool: 'helm', match: ['upgrade', '--install', 'metrics-server'], hang: true })
-    const r = await runScript('up', ['--only', 'addons'], { env: f.env, timeoutMs: 60_000 })
+    const r = await runScript('up', ['--only', 'addons'], { env: f.env, timeoutMs: 180_000 })
     assert.is(r.signal, null, 'hung')
     assert.is(r.code, 6, r.stderr)
     assert.match(r.stderr, /✖ addons\/metrics-server: timed out after 3s/)

@@ -12,7 +12,7 @@
 import { spawn, spawnSync } from 'node:child_process'
 import crypto from 'node:crypto'
 import fs from 'node:fs'
-import net from 'node:net'
+import { listenerPort } from './listener-port.mjs'
 import { CLUSTER_LABEL, DEFAULT_NODE_IMAGE, ROLE_LABEL, dropKube, err, flag, has, kubeconfigYaml, nameOf, planNodes, readConfig, readyLines, setContext, writeKube } from './kind-ext.mjs'
 
 const dk = (args) => {
@@ -94,13 +94,9 @@ function ensureNetwork(name) {
 
 // ---- nodes (provision.go) ----
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer()
-    s.once('error', reject)
-    s.listen({ port: 0, host: '127.0.0.1' }, () => { const p = s.address().port; s.close(() => resolve(p)) })
-  })
-}
+// kind asks the OS for a free port (listen on :0, close, hand it to docker); see listener-port.mjs for why the fake
+// draws from below the ephemeral range instead.
+const freePort = listenerPort
 
 async function runArgs(s, cluster, network, env) {
   const args = ['run', '--name', s.name, '--hostname', s.name, '--label', `${ROLE_LABEL}=${s.role}`,
@@ -114,7 +110,7 @@ async function runArgs(s, cluster, network, env) {
   for (const m of mappings) {
     const addr = m.listenAddress || '0.0.0.0'
     const host = addr.includes(':') ? `[${addr}]` : addr
-    args.push(`--publish=${host}:${m.hostPort || (await freePort())}:${m.containerPort}/${m.protocol ?? 'TCP'}`)
+    args.push(`--publish=${host}:${m.hostPort || (await freePort(addr))}:${m.containerPort}/${m.protocol ?? 'TCP'}`)
   }
   if (s.role === 'control-plane') args.push('-e', 'KUBECONFIG=/etc/kubernetes/admin.conf')
   args.push(s.image)

@@ -139,8 +139,8 @@ async function installReleases(ctx: UpContext, addons: Addon[], update: (s: stri
   const running = new Set<string>()
   const show = () => { if (running.size) update(`helm: ${[...running].join(', ')}`) }
   await inDependencyOrder(addons, async (a) => {
-    // the release's own spec.timeout is the repo's word on how long a first install takes (kube-prometheus-stack: 10m)
-    const timeoutMs = Math.max(ctx.config.helmTimeoutMs, a.timeoutMs)
+    // HELM_TIMEOUT is the user's bound (its default covers the longest spec.timeout in infrastructure/)
+    const timeoutMs = ctx.config.helmTimeoutMs
     let current = listed.releases.find((r) => r.name === a.name && r.namespace === a.namespace)
     if (current && isPending(current.status)) current = await recoverPending(ctx, a, current, timeoutMs)
     const runtime = runtimeLayers(ctx, a)
