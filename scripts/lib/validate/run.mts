@@ -177,13 +177,6 @@ export async function validateRepo(opts: ValidateOptions): Promise<ValidateResul
     }
   }
 
-  // 2b. a listed manifest that holds no object (emptied by mistake) builds fine and silently renders nothing
-  for (const [file, kfile] of listedBy) {
-    const p = parsed.get(file)
-    if (!p || p.error || !p.docs.every((d) => d === null || d === undefined)) continue
-    problem({ rule: 'yaml/empty', file: rel(file), message: `holds no Kubernetes object (the file is empty), yet ${rel(kfile)} lists it as a resource: nothing is rendered from it` })
-  }
-
   // 3. build every kustomization (components cannot be built alone). Kustomize builds a base completely on its
   //    own inside every parent that lists it, so a base whose parent built has built too: it is built alone only
   //    when no parent built it (it is a root, or its parents failed or could not be built: its own build then pins
@@ -240,6 +233,14 @@ export async function validateRepo(opts: ValidateOptions): Promise<ValidateResul
   parseAll()
   preload()
   await building
+
+  // 2b. a listed manifest that holds no object (emptied by mistake) builds fine and silently renders nothing
+  //     (checked once the sources are parsed, which happens while the builds run)
+  for (const [file, kfile] of listedBy) {
+    const p = parsed.get(file)
+    if (!p || p.error || !p.docs.every((d) => d === null || d === undefined)) continue
+    problem({ rule: 'yaml/empty', file: rel(file), message: `holds no Kubernetes object (the file is empty), yet ${rel(kfile)} lists it as a resource: nothing is rendered from it` })
+  }
   // a failure that is only the echo of a broken base is reported once, at the base
   const brokenBelow = (dir: string, seen = new Set<string>()): boolean => {
     for (const c of children.get(dir) ?? []) {
