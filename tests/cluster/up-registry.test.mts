@@ -56,12 +56,27 @@ test('docker run failing to start (port taken after the check): the daemon\'s re
     assert.match(r.stderr, `✖ registry: docker run failed: Error response from daemon: driver failed programming external connectivity on endpoint kind-registry`)
     assert.match(r.stderr, `Bind for 127.0.0.1:${w.ports.registry} failed: port is already allocated; the container it left in "created" state was removed`)
     assert.not.match(r.stderr, /--help|Conflict/)
+    assert.match(r.stderr, 'another process or container took the port after the check')
     assert.is(mutatingLines(w.calls()).filter((l) => l.startsWith('docker run')).length, 1)
     assert.is(w.state().docker.containers['kind-registry'], undefined)
     assert.ok(w.state().docker.containers.squatter.State.Running, 'the other container is untouched')
     // a second up (port freed) creates the registry: nothing stale is in the way
     assert.is(docker(w.env, ['rm', '-f', 'squatter']).status, 0)
     assert.is((await up(w)).code, 0)
+  } finally {
+    w.cleanup()
+  }
+})
+
+test('docker run refused for another reason (the bridge is gone): the daemon\'s reason and advice about the daemon, not about ports', async () => {
+  const w = await world()
+  try {
+    w.inject({ tool: 'docker', match: ['run'], exitCode: 125, stderr: 'docker: Error response from daemon: failed to create endpoint kind-registry on network bridge: adding interface veth0bdb0f9 to bridge docker0 failed: could not find bridge docker0: route ip+net: no such network interface.\n' })
+    const r = await up(w)
+    assert.is(r.code, 5, r.stderr)
+    assert.match(r.stderr, 'could not find bridge docker0')
+    assert.match(r.stderr, 'the Docker daemon refused to start it')
+    assert.not.match(r.stderr, 'took the port')
   } finally {
     w.cleanup()
   }

@@ -116,7 +116,8 @@ export async function listContainers(r: Runner, filter: { label?: string; name?:
  * created: the name was free, or docker would have refused with a name conflict), and only a failure that created
  * nothing (a flaky image pull) is tried once more. The error carries the daemon's own reason.
  */
-export async function runContainer(r: Runner, args: string[], step = 'docker', hint?: string): Promise<void> {
+/** hint: what to do next, or a function of the daemon's reason (a busy port and a broken bridge need different advice). */
+export async function runContainer(r: Runner, args: string[], step = 'docker', hint?: string | ((reason: string) => string)): Promise<void> {
   const name = args[args.indexOf('--name') + 1]
   const command = formatCommand('docker', ['run', ...args])
   for (let attempt = 1; ; attempt++) {
@@ -135,7 +136,7 @@ export async function runContainer(r: Runner, args: string[], step = 'docker', h
       step,
       message: `docker run ${res.timedOut ? reason : `failed: ${reason}`}${cleaned}`,
       command,
-      hint: hint ?? 're-run with --verbose for the full docker output',
+      hint: (typeof hint === 'function' ? hint(res.stderr || reason) : hint) ?? 're-run with --verbose for the full docker output',
       exitCode: res.timedOut ? EXIT.timeout : EXIT.commandFailed,
       details: `${res.stdout}\n${res.stderr}`.trim(),
     })

@@ -28,7 +28,10 @@ export function registryClash(ctx: UpContext, c: ContainerInfo | undefined): Ste
   })
 }
 
-const RUN_HINT = 'another process or container took the port after the check; re-run up (it picks a free port) or free it'
+const RUN_HINT = (reason: string): string =>
+  /address already in use|port is already allocated/i.test(reason)
+    ? 'another process or container took the port after the check; re-run up (it picks a free port) or free it'
+    : 'the Docker daemon refused to start it for the reason above: fix that (docker info, the daemon log), then re-run up'
 
 export const registryPhase: Phase = {
   id: 'registry',
