@@ -26,13 +26,15 @@ tier.test('what a dead run left (containers with their volumes, named volumes, n
   const dead = spawnSync('true').pid!
   const prefix = `ptier-${dead.toString(36)}-dead-`
   const holder = `${prefix}holder`
-  assert.is(w.docker(['network', 'create', `${prefix}net`]).status, 0)
-  assert.is(w.docker(['volume', 'create', `${prefix}vol`]).status, 0)
-  assert.is(w.docker(['run', '-d', '--name', holder, '--network', `${prefix}net`, w.standIns.registry.tag]).status, 0)
-  const anon = volumeOf(w, holder)
   const mine = w.run('live', [w.standIns.node.tag])
-
-  const notes = withLock(() => sweepStale())
+  // under the tier lock from creation to sweep: another tier run on the engine (a second suite) sweeps stale runs
+  // when it starts, and would otherwise take this fabricated dead run's things first
+  const { anon, notes } = withLock(() => {
+    assert.is(w.docker(['network', 'create', `${prefix}net`]).status, 0)
+    assert.is(w.docker(['volume', 'create', `${prefix}vol`]).status, 0)
+    assert.is(w.docker(['run', '-d', '--name', holder, '--network', `${prefix}net`, w.standIns.registry.tag]).status, 0)
+    return { anon: volumeOf(w, holder), notes: sweepStale() }
+  })
   assert.ok(notes.some((n) => n.includes(`dead run ${dead.toString(36)}-dead`)), notes.join('\n'))
   for (const [kind, name] of [['container', holder], ['volume', anon], ['volume', `${prefix}vol`], ['network', `${prefix}net`]] as const) {
     assert.not.ok(exists(w, kind, name), `${kind} ${name} of the dead run`)
