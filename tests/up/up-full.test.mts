@@ -3,6 +3,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { fakeEnv } from '../helpers/fakes.mts'
+import { listenerPort } from '../fakes/tools/listener-port.mjs'
 import { runScript } from '../helpers/proc.mts'
 import { runGraph } from '../../scripts/lib/up/graph.mts'
 import { PHASES } from '../../scripts/lib/up/phases.mts'
@@ -15,7 +16,15 @@ const LIVE = ['smoke', 'netpol'].filter((id) => PHASES.some((p) => p.id === id))
 const SKIP = LIVE.length ? ['--skip', LIVE.join(',')] : []
 
 test('up from nothing: calls in a valid order, every phase timed in the report; a second up changes nothing', async () => {
-  const f = fakeEnv({}, { CI: '1' })
+  // ports of this test's own (free now, spread apart): the defaults may be held on a shared machine, and up would
+  // then rightly move to the next free one
+  const ports: number[] = []
+  while (ports.length < 3) {
+    const p = await listenerPort()
+    if (ports.every((q) => Math.abs(q - p) > 20)) ports.push(p)
+  }
+  const [reg, http, https] = ports as [number, number, number]
+  const f = fakeEnv({}, { CI: '1', REGISTRY_PORT: String(reg), INGRESS_HTTP_PORT: String(http), INGRESS_HTTPS_PORT: String(https) })
   try {
     const r = await runScript('up', [...SKIP, '--json'], { env: f.env, timeoutMs: 120_000 })
     assert.is(r.code, 0, r.stderr)
@@ -28,12 +37,12 @@ test('up from nothing: calls in a valid order, every phase timed in the report; 
     const registry = at(/^docker run .*--name kind-registry/)
     const cluster = at(/^kind create cluster --name platform/)
     const hostsToml = at(/^docker exec -i \S+ sh -c .*hosts\.toml/)
-    const build = at(/^docker build --force-rm -f apps\/demo\/Dockerfile -t localhost:5001\/demo:[0-9a-f]{12} /)
-    const push = at(/^docker push localhost:5001\/demo:[0-9a-f]{12}$/)
+    const build = at(new RegExp(`^docker build --force-rm -f apps/demo/Dockerfile -t localhost:${reg}/demo:[0-9a-f]{12} `))
+    const push = at(new RegExp(`^docker push localhost:${reg}/demo:[0-9a-f]{12}$`))
     const helm = at(/^helm upgrade --install metrics-server /)
     const caSecret = calls.findIndex((c, i) => i > at(/^kubectl --context kind-platform -n cert-manager get secret platform-local-ca /) && /apply --server-side/.test(line(c)))
     const fluxInstall = at(/^flux install --export --version=v2\.7\.2 --components=source-controller,kustomize-controller,helm-controller$/)
-    const artifact = at(/^flux push artifact oci:\/\/localhost:5001\/platform:local /)
+    const artifact = at(new RegExp(`^flux push artifact oci://localhost:${reg}/platform:local `))
     const bootBuild = at(/kubectl kustomize .*\/bootstrap$/)
     const bootApply = calls.findIndex((c, i) => i > bootBuild && line(c).includes('apply --server-side'))
     const reconcile = at(/^flux reconcile source oci platform /)
@@ -58,12 +67,12 @@ test('up from nothing: calls in a valid order, every phase timed in the report; 
       assert.ok(LIVE.includes(p.id) ? p.status === 'skipped' : p.status === 'ok', `${p.id}: ${p.status} ${p.error ?? ''}`)
     }
     assert.type(report.totalMs, 'number')
-    assert.is(report.endpoints.apps.dev, 'http://dev.demo.localhost:8080')
-    assert.is(report.endpoints.https.apps.dev, 'https://dev.demo.localhost:8443')
+    assert.is(report.endpoints.apps.dev, `http://dev.demo.localhost:${http}`)
+    assert.is(report.endpoints.https.apps.dev, `https://dev.demo.localhost:${https}`)
     assert.match(report.endpoints.ca.certFile, /tls\/ca\.crt$/)
     assert.match(report.endpoints.credentials.passwordFile, /grafana-admin-password$/)
-    assert.match(r.stderr, /https:\/\/grafana\.localhost:8443 +\(user admin, password in \S+grafana-admin-password\)/)
-    assert.match(r.stderr, /app dev +https:\/\/dev\.demo\.localhost:8443  \(also http:\/\/dev\.demo\.localhost:8080\)/)
+    assert.match(r.stderr, new RegExp(`https://grafana\\.localhost:${https} +\\(user admin, password in \\S+grafana-admin-password\\)`))
+    assert.match(r.stderr, new RegExp(`app dev +https://dev\\.demo\\.localhost:${https}  \\(also http://dev\\.demo\\.localhost:${http}\\)`))
     // how to trust the CA, once, on each platform; the scripts never touch a trust store themselves
     assert.match(r.stderr, /local CA +\S*tls\/ca\.crt: trust it once/)
     for (const how of ['sudo security add-trusted-cert', 'sudo update-ca-certificates', 'NODE_EXTRA_CA_CERTS=', 'curl --cacert']) assert.match(r.stderr, how)
