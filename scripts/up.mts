@@ -9,6 +9,7 @@ import { runGraph, renderPlan, selectPhases } from './lib/up/graph.mts'
 import { assertFluxModeSupported } from './lib/up/phases/flux.mts'
 import { PHASES } from './lib/up/phases.mts'
 import { closing, endpoints, summaryLines } from './lib/up/summary.mts'
+import { healedLines } from './lib/heal/report.mts'
 import type { UpContext, UpFlags } from './lib/up/types.mts'
 import { readState, writeState, writeStateFile } from './lib/shell/state.mts'
 import { existingCaFile } from './lib/tls/ca.mts'
@@ -43,7 +44,7 @@ On failure a diagnostics bundle (Flux objects, events, controller and failing po
   async run(base) {
     const ctx = base as UpContext
     ctx.state = readState(ctx.stateDir)
-    ctx.facts = { changed: [], summary: [] }
+    ctx.facts = { changed: [], summary: [], healed: [] }
     ctx.saveState = () => { if (!ctx.dryRun) writeState(ctx.stateDir, ctx.state) }
     const selected = selectPhases(PHASES, { only: ctx.flags.only, skip: ctx.flags.skip })
     // Before anything is created: a mode that cannot work here fails now, not after the cluster exists.
@@ -63,6 +64,9 @@ On failure a diagnostics bundle (Flux objects, events, controller and failing po
       // under --dry-run nothing changed: what a real run would change is listed apart
       changed: ctx.dryRun ? [] : ctx.facts.changed,
       ...(ctx.dryRun ? { wouldChange: ctx.facts.changed } : {}),
+      // what was repaired on a platform that had stopped (nodes, registry, its network, hosts.toml)
+      healed: ctx.dryRun ? [] : ctx.facts.healed ?? [],
+      ...(ctx.dryRun ? { wouldHeal: ctx.facts.healed ?? [] } : {}),
       summary: ctx.facts.summary,
       context: kubeContext(ctx),
       image: ctx.facts.image,
@@ -90,6 +94,7 @@ On failure a diagnostics bundle (Flux objects, events, controller and failing po
       out('')
       for (const line of [...summaryLines(ep, ctx.root), ...ctx.facts.summary]) out(line)
     }
+    for (const line of healedLines(ctx.facts.healed ?? [], ctx.dryRun)) out(line)
     if (report.diagnostics) {
       const rel = path.relative(process.cwd(), String(report.diagnostics))
       out(`\ndiagnostics bundle: ${rel && !rel.startsWith('..') ? rel : String(report.diagnostics)}`)

@@ -56,6 +56,10 @@ export const wiringPhase: Phase = {
     }
 
     if (done.length) ctx.facts.changed.push('registry wiring')
+    // on a cluster and registry that were already there, wiring that had to be re-done was lost (a restart, a
+    // network re-created, a node's files gone): say it was healed
+    const fresh = ctx.facts.clusterCreated || ctx.facts.changed.some((x) => x === 'registry created' || x === 'registry re-created')
+    if (!fresh) for (const d of done) (ctx.facts.healed ??= []).push(`registry wiring: ${d.replace(/^(would )?connected/, '$1re-connected').replace(/^(would )?wrote/, '$1re-wrote')}`)
     ctx.facts.summary.push(`registry: docker push localhost:${port}/<image>:<tag>; pods pull it as localhost:${port}/<image> or ${name}:5000/<image>`)
     return { note: done.length ? done.join(', ') : `up to date on ${nodes.length} node(s)` }
   },
