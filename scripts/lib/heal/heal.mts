@@ -101,11 +101,11 @@ export async function healCluster(ctx: UpContext, o: { cluster: string; context:
   const list = notBack({ nodes: [...after, ...missing], startErrors, api, readiness: seen.nodes })
   const withLogs: NotBack[] = await Promise.all(list.map(async (n) => ({ ...n, logs: await containerLogs(r, n.name, LOG_TAIL, 'cluster') })))
   const names = withLogs.map((n) => n.name)
-  const when = noControlPlane ? 'after docker start' : `within HEAL_TIMEOUT (${formatMs(bound)})`
+  const when = noControlPlane ? 'after docker start' : `within HEAL_TIMEOUT (${bound % 1000 === 0 ? `${bound / 1000}s` : formatMs(bound)})`
   const error = new StepError({
     step: 'cluster',
     message: `${names.length === 1 ? 'node' : 'nodes'} of kind cluster "${o.cluster}" did not come back ${when}: ${withLogs.map((n) => `${n.name} (${n.why})`).join('; ')}`,
-    hint: `see above for each node's state and last log lines; fix the cause (free the port, docker start ${names.join(' ')}) and re-run up, or replace the cluster: npx zx scripts/up.mts --recreate --yes (${recreateLoss(o.cluster)}). up deleted nothing`,
+    hint: `see above for each node's state and last log lines; fix what they show and re-run up (it starts and waits again), or replace the cluster: npx zx scripts/up.mts --recreate --yes (${recreateLoss(o.cluster)}). up deleted nothing`,
     exitCode: EXIT.checkFailed,
     details: notBackDetails(withLogs, LOG_TAIL),
   })
