@@ -28,6 +28,8 @@ export function syncWithFakeDocker(state, context, kube, objectsOf) {
   const containers = Object.values(state.docker?.containers ?? {}).filter((c) => c.Config?.Labels?.['io.x-k8s.kind.cluster'] === cluster)
   if (!ctx || !containers.some((c) => c.Name === `/${cluster}-control-plane`)) return
   const running = new Map(containers.map((c) => [c.Name.slice(1), c.State?.Running === true]))
-  ctx.reachable = running.get(`${cluster}-control-plane`) === true
+  // only a stopped control plane is written down: a read-only kubectl leaves a running cluster's state as it was
+  if (running.get(`${cluster}-control-plane`) === true) delete ctx.reachable
+  else ctx.reachable = false
   applyNodeStates(state, ctx, objectsOf(state, context), running)
 }

@@ -14,6 +14,8 @@ export function syncWithDocker(state, context) {
   const r = spawnSync('docker', ['ps', '-a', '--filter', `label=io.x-k8s.kind.cluster=${cluster}`, '--format', '{{.Names}} {{.State}}'], { encoding: 'utf8' })
   if (r.status !== 0) return
   const running = new Map(r.stdout.split('\n').filter(Boolean).map((l) => { const [n, s] = l.split(' '); return [n, s === 'running'] }))
-  ctx.reachable = running.get(`${cluster}-control-plane`) === true
+  // only a stopped control plane is written down: a read-only kubectl leaves a running cluster's state as it was
+  if (running.get(`${cluster}-control-plane`) === true) delete ctx.reachable
+  else ctx.reachable = false
   applyNodeStates(state, ctx, objectsOf(state, context), running)
 }
