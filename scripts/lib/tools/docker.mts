@@ -217,14 +217,14 @@ export async function writeContainerFiles(r: Runner, container: string, files: s
 }
 
 /** The registry container as status shows it: running? which host port serves its 5000/tcp? Never throws. Read-only. */
-export async function registryStatus(r: Runner, name: string, step = 'status'): Promise<{ exists: boolean; running: boolean; hostPort?: number; error?: string }> {
+export async function registryStatus(r: Runner, name: string, step = 'status'): Promise<{ exists: boolean; running: boolean; hostPort?: number; networks: string[]; error?: string }> {
   try {
     const c = await inspectContainer(r, name, step)
-    if (!c) return { exists: false, running: false }
+    if (!c) return { exists: false, running: false, networks: [] }
     const port = c.ports.find((p) => p.containerPort === 5000 && p.protocol === 'tcp')?.hostPort
-    return { exists: true, running: c.running, ...(port ? { hostPort: port } : {}) }
+    return { exists: true, running: c.running, networks: c.networks, ...(port ? { hostPort: port } : {}) }
   } catch (e) {
-    return { exists: false, running: false, error: e instanceof Error ? e.message : String(e) }
+    return { exists: false, running: false, networks: [], error: e instanceof Error ? e.message : String(e) }
   }
 }
 
