@@ -73,4 +73,21 @@ test('a worker that starts but never becomes Ready: named after HEAL_TIMEOUT wit
   }
 })
 
+test('the control-plane container removed behind kind\'s back: no bounded wait for an API server that cannot come, exit 1 naming it, --recreate offered', async () => {
+  const w = await converged({ HEAL_TIMEOUT: '10m' })
+  try {
+    assert.is(docker(w, ['rm', '-f', 'platform-control-plane']).status, 0)
+    assert.is(docker(w, ['stop', 'platform-worker']).status, 0)
+    w.clearCalls()
+    const r = await up(w)
+    assert.is(r.code, 1, r.stderr)
+    assert.match(r.stderr, 'control-plane nodes: the cluster has 0')
+    assert.match(r.stderr, 'platform-control-plane: container missing; the control-plane container is gone (removed outside kind): only re-creating the cluster brings it back')
+    assert.match(r.stderr, '--recreate --yes')
+    assert.equal(deletions(w), [])
+  } finally {
+    w.cleanup()
+  }
+})
+
 test.run()

@@ -64,7 +64,8 @@ export async function healCluster(ctx: UpContext, o: { cluster: string; context:
     if (!plan.first.some((n) => startErrors[n])) await o.beforeWait?.()
   }
   const controlPlanes = o.nodes.filter((n) => n.labels['io.x-k8s.kind.role'] === 'control-plane').map((n) => n.name)
-  const noControlPlane = controlPlanes.length > 0 && controlPlanes.every((n) => startErrors[n])
+  // no control plane that could answer: nothing to wait for
+  const noControlPlane = controlPlanes.every((n) => startErrors[n])
   // the API server first: workers register with it
   o.step?.update(`waiting for the API server of ${o.cluster} (at most ${formatMs(bound)})`)
   while (!noControlPlane && !ctx.signal.aborted) {
@@ -98,8 +99,8 @@ export async function healCluster(ctx: UpContext, o: { cluster: string; context:
   // Not back: look again (a container may have stopped again), then name each with why and its last log lines.
   const after = healNodes(await inspectContainers(r, o.nodes.map((n) => n.name), 'cluster'))
   const missing = o.nodes.filter((n) => !after.some((a) => a.name === n.name)).map((n): HealNode => ({ name: n.name, role: n.labels['io.x-k8s.kind.role'] ?? '', running: false, status: 'removed' }))
-  const list = notBack({ nodes: [...after, ...missing], startErrors, api, readiness: seen.nodes })
-  const withLogs: NotBack[] = await Promise.all(list.map(async (n) => ({ ...n, logs: await containerLogs(r, n.name, LOG_TAIL, 'cluster') })))
+  const list = notBack({ nodes: [...after, ...missing], startErrors, api, readiness: seen.nodes, controlPlane: `${o.cluster}-control-plane` })
+  const withLogs: NotBack[] = await Promise.all(list.map(async (n) => ({ ...n, logs: n.container === 'missing' || n.container === 'removed' ? '' : await containerLogs(r, n.name, LOG_TAIL, 'cluster') })))
   const names = withLogs.map((n) => n.name)
   const when = noControlPlane ? 'after docker start' : `within HEAL_TIMEOUT (${bound % 1000 === 0 ? `${bound / 1000}s` : formatMs(bound)})`
   const error = new StepError({

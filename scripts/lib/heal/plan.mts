@@ -90,6 +90,8 @@ export function notBack(input: {
   startErrors: Record<string, string>
   api: { ok: boolean; error?: string }
   readiness: ReadinessSeen[]
+  /** the control plane's container name, for a cluster that lost it */
+  controlPlane?: string
 }): Omit<NotBack, 'logs'>[] {
   const out: Omit<NotBack, 'logs'>[] = []
   for (const n of [...input.nodes].sort((a, b) => a.name.localeCompare(b.name))) {
@@ -105,10 +107,11 @@ export function notBack(input: {
     if (!r) out.push({ name: n.name, container, why: 'no Node object of that name (it never registered)' })
     else if (r.ready !== 'True') out.push({ name: n.name, container, why: `Node Ready=${r.ready}${r.reason ? ` (${r.reason}${r.message ? `: ${r.message}` : ''})` : ''}` })
   }
-  // the API server down with every control plane running: say so once, on the first control plane
+  // the API server down with every control plane running (or none left at all): say so once
   if (!input.api.ok && out.length === 0) {
     const cp = input.nodes.find((n) => n.role === 'control-plane')
     if (cp) out.push({ name: cp.name, container: containerState(cp), why: `the API server does not answer: ${input.api.error ?? 'no answer'}` })
+    else out.push({ name: input.controlPlane ?? 'control-plane', container: 'missing', why: 'the control-plane container is gone (removed outside kind): only re-creating the cluster brings it back' })
   }
   return out
 }
