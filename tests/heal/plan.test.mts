@@ -3,6 +3,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { containerState, healNodes, notBack, notBackDetails, planHeal, startLine, type HealNode } from '../../scripts/lib/heal/plan.mts'
 import { healedLines } from '../../scripts/lib/heal/report.mts'
+import { formatMs } from '../../scripts/lib/shell/ui.mts'
 
 const node = (name: string, role: string, running: boolean, extra: Partial<HealNode> = {}): HealNode => ({ name, role, running, status: running ? 'running' : 'exited', exitCode: 0, ...extra })
 
@@ -60,6 +61,13 @@ test('the closing block lists what was healed, or what would be, and nothing on 
   assert.equal(healedLines([], false), [])
   assert.equal(healedLines(['started x'], false), ['', 'healed (the platform had stopped):', '  - started x'])
   assert.equal(healedLines(['would start x'], true)[1], 'would heal (the platform had stopped):')
+})
+
+test('a wait bound reads in whole seconds from a minute on (never 2m60s)', () => {
+  assert.is(formatMs(179_600), '3m0s')
+  assert.is(formatMs(180_000), '3m0s')
+  assert.is(formatMs(61_400), '1m1s')
+  assert.is(formatMs(2000), '2.0s')
 })
 
 test.run()

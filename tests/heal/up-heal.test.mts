@@ -82,6 +82,10 @@ test('--dry-run on a stopped cluster says what it would start and starts nothing
     assert.equal(starts(w), [])
     assert.match(r.stderr, 'would start 3 stopped node containers (control plane first, then workers): platform-control-plane, platform-worker, platform-worker2')
     assert.match(r.stderr, 'would heal (the platform had stopped):')
+    // nothing can be read from stopped nodes: wiring says it checks them once they run, not that it would write
+    assert.match(r.stderr, 'would check hosts.toml on 3 stopped node(s) once started')
+    assert.not.match(r.stderr, 'would write hosts.toml')
+    assert.match(r.stderr, 'a real run would change: cluster nodes started')
     assert.match(r.stderr, 'dry run: nothing was changed')
     assert.not.match(r.stderr, /\bstarted 3\b/)
     assert.is(w.state().docker.containers['platform-control-plane'].State.Running, false)

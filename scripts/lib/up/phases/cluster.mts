@@ -191,7 +191,9 @@ async function kindCluster(ctx: UpContext, step?: StepHandle) {
   if (!createdNow) {
     // a kept cluster may have stopped (a reboot, a Docker restart): start its nodes and wait until they are Ready
     const healed = await healCluster(ctx, { cluster: name, context, nodes: obs.nodes, step, beforeWait: () => ensureContext(ctx, name, context) })
-    if (healed.started.length && !ctx.dryRun) ctx.facts.changed.push('cluster nodes started')
+    // under --dry-run the list says what a real run would change
+    if (healed.started.length) ctx.facts.changed.push('cluster nodes started')
+    if (ctx.dryRun && healed.started.length) ctx.facts.wouldStart = healed.started
     if (healed.line) {
       note += `; ${healed.line}`
       ctx.facts.healed ??= []
