@@ -44,6 +44,10 @@ test('not back: a refused start says the daemon\'s reason; a dead API server nam
     { name: 'p-worker', container: 'running', why: 'Node Ready=False (KubeletNotReady: cni plugin not initialized)' },
     { name: 'p-worker2', container: 'running', why: 'no Node object of that name (it never registered)' },
   ])
+  const paused = notBack({ nodes: [node('p-worker', 'worker', false, { status: 'paused' })], startErrors: {}, api: { ok: true }, readiness: [{ name: 'p-worker', ready: 'Unknown' }] })
+  assert.is(paused[0]!.why, 'its container is paused: docker unpause p-worker')
+  const garbage = notBack({ nodes: [node('p-worker', 'worker', true)], startErrors: {}, api: { ok: true }, readiness: [], readinessError: 'kubectl printed something that is not JSON' })
+  assert.is(garbage[0]!.why, 'its Ready condition could not be read: kubectl printed something that is not JSON')
   const stoppedAgain = notBack({ nodes: [node('p-worker', 'worker', false, { exitCode: 255 })], startErrors: {}, api: { ok: true }, readiness: [] })
   assert.is(stoppedAgain[0]!.why, 'its container stopped again after the start')
 })

@@ -90,4 +90,18 @@ test('the control-plane container removed behind kind\'s back: no bounded wait f
   }
 })
 
+test('kubectl answers garbage for the nodes: bounded by HEAL_TIMEOUT, then each node named with what went wrong (not "never registered")', async () => {
+  const w = await converged({ HEAL_TIMEOUT: '1s' })
+  try {
+    assert.is(docker(w, ['stop', 'platform-worker']).status, 0)
+    w.inject({ tool: 'kubectl', match: 'get nodes --request-timeout', exitCode: 0, stdout: '<html>proxy error</html>' })
+    const r = await up(w)
+    assert.is(r.code, 1, r.stderr)
+    assert.match(r.stderr, 'platform-worker: container running; its Ready condition could not be read: kubectl printed something that is not JSON')
+    assert.equal(deletions(w), [])
+  } finally {
+    w.cleanup()
+  }
+})
+
 test.run()

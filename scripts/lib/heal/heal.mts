@@ -51,7 +51,7 @@ export async function healCluster(ctx: UpContext, o: { cluster: string; context:
 
   // The converged case costs two reads: the API answers and every node is Ready.
   let api: { ok: boolean; error?: string } = { ok: false, error: 'not started yet' }
-  let seen: { ok: boolean; nodes: NodeReadiness[] } = { ok: false, nodes: [] }
+  let seen: { ok: boolean; nodes: NodeReadiness[]; error?: string } = { ok: false, nodes: [] }
   if (nothingToStart(plan)) {
     await o.beforeWait?.()
     api = await contextReachable(r, o.context, 'cluster')
@@ -99,7 +99,7 @@ export async function healCluster(ctx: UpContext, o: { cluster: string; context:
   // Not back: look again (a container may have stopped again), then name each with why and its last log lines.
   const after = healNodes(await inspectContainers(r, o.nodes.map((n) => n.name), 'cluster'))
   const missing = o.nodes.filter((n) => !after.some((a) => a.name === n.name)).map((n): HealNode => ({ name: n.name, role: n.labels['io.x-k8s.kind.role'] ?? '', running: false, status: 'removed' }))
-  const list = notBack({ nodes: [...after, ...missing], startErrors, api, readiness: seen.nodes, controlPlane: `${o.cluster}-control-plane` })
+  const list = notBack({ nodes: [...after, ...missing], startErrors, api, readiness: seen.nodes, controlPlane: `${o.cluster}-control-plane`, ...(api.ok && !seen.ok ? { readinessError: seen.error ?? 'kubectl get nodes failed' } : {}) })
   const withLogs: NotBack[] = await Promise.all(list.map(async (n) => ({ ...n, logs: n.container === 'missing' || n.container === 'removed' ? '' : await containerLogs(r, n.name, LOG_TAIL, 'cluster') })))
   const names = withLogs.map((n) => n.name)
   const when = noControlPlane ? 'after docker start' : `within HEAL_TIMEOUT (${bound % 1000 === 0 ? `${bound / 1000}s` : formatMs(bound)})`

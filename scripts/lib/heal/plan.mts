@@ -92,19 +92,23 @@ export function notBack(input: {
   readiness: ReadinessSeen[]
   /** the control plane's container name, for a cluster that lost it */
   controlPlane?: string
+  /** why the Nodes could not be read although the API server answered (kubectl printed garbage, timed out) */
+  readinessError?: string
 }): Omit<NotBack, 'logs'>[] {
   const out: Omit<NotBack, 'logs'>[] = []
   for (const n of [...input.nodes].sort((a, b) => a.name.localeCompare(b.name))) {
     if (n.role === 'external-load-balancer' && n.running) continue
     const container = containerState(n)
     if (input.startErrors[n.name]) { out.push({ name: n.name, container, why: `docker start failed: ${input.startErrors[n.name]}` }); continue }
+    if (n.status === 'paused') { out.push({ name: n.name, container, why: `its container is paused: docker unpause ${n.name}` }); continue }
     if (!n.running) { out.push({ name: n.name, container, why: n.error ? `not running: ${n.error}` : 'its container stopped again after the start' }); continue }
     if (!input.api.ok) {
       if (n.role === 'control-plane') out.push({ name: n.name, container, why: `the API server does not answer: ${input.api.error ?? 'no answer'}` })
       continue
     }
     const r = input.readiness.find((x) => x.name === n.name)
-    if (!r) out.push({ name: n.name, container, why: 'no Node object of that name (it never registered)' })
+    if (input.readinessError) out.push({ name: n.name, container, why: `its Ready condition could not be read: ${input.readinessError}` })
+    else if (!r) out.push({ name: n.name, container, why: 'no Node object of that name (it never registered)' })
     else if (r.ready !== 'True') out.push({ name: n.name, container, why: `Node Ready=${r.ready}${r.reason ? ` (${r.reason}${r.message ? `: ${r.message}` : ''})` : ''}` })
   }
   // the API server down with every control plane running (or none left at all): say so once
