@@ -9,6 +9,7 @@ import { formatMs } from '../shell/ui.mts'
 import { containerLogs, inspectContainers, tryStartContainer, type ContainerInfo } from '../tools/docker.mts'
 import { contextReachable, nodeReadiness, type NodeReadiness } from '../tools/kubectl.mts'
 import type { UpContext } from '../up/types.mts'
+import { KIND_ROLE_LABEL } from '../cluster/diff.mts'
 import { healNodes, nothingToStart, notBack, notBackDetails, planHeal, recreateLoss, startLine, type HealNode, type NotBack } from './plan.mts'
 
 export const LOG_TAIL = 20
@@ -63,7 +64,7 @@ export async function healCluster(ctx: UpContext, o: { cluster: string; context:
     // e.g. export the kube context again: kind reads it from the control plane, which must run for that
     if (!plan.first.some((n) => startErrors[n])) await o.beforeWait?.()
   }
-  const controlPlanes = o.nodes.filter((n) => n.labels['io.x-k8s.kind.role'] === 'control-plane').map((n) => n.name)
+  const controlPlanes = o.nodes.filter((n) => n.labels[KIND_ROLE_LABEL] === 'control-plane').map((n) => n.name)
   // no control plane that could answer: nothing to wait for
   const noControlPlane = controlPlanes.every((n) => startErrors[n])
   // the API server first: workers register with it
@@ -98,7 +99,7 @@ export async function healCluster(ctx: UpContext, o: { cluster: string; context:
 
   // Not back: look again (a container may have stopped again), then name each with why and its last log lines.
   const after = healNodes(await inspectContainers(r, o.nodes.map((n) => n.name), 'cluster'))
-  const missing = o.nodes.filter((n) => !after.some((a) => a.name === n.name)).map((n): HealNode => ({ name: n.name, role: n.labels['io.x-k8s.kind.role'] ?? '', running: false, status: 'removed' }))
+  const missing = o.nodes.filter((n) => !after.some((a) => a.name === n.name)).map((n): HealNode => ({ name: n.name, role: n.labels[KIND_ROLE_LABEL] ?? '', running: false, status: 'removed' }))
   const list = notBack({ nodes: [...after, ...missing], startErrors, api, readiness: seen.nodes, controlPlane: `${o.cluster}-control-plane`, ...(api.ok && !seen.ok ? { readinessError: seen.error ?? 'kubectl get nodes failed' } : {}) })
   const withLogs: NotBack[] = await Promise.all(list.map(async (n) => ({ ...n, logs: n.container === 'missing' || n.container === 'removed' ? '' : await containerLogs(r, n.name, LOG_TAIL, 'cluster') })))
   const names = withLogs.map((n) => n.name)
