@@ -17,15 +17,17 @@ await runCommand({
   examples: ['npx zx scripts/status.mts', 'npx zx scripts/status.mts --json | jq .apps'],
   async run(ctx) {
     // loaded here, not at the top: --help needs none of it
-    const [{ appRow, artifactRows, fluxRows, healthy, hpaRow, renderStatus }, { helmList }, { kubectlGetJson, kubectlList, kubectlRead }, { registryStatus }, { rememberedPorts }, { endpoints, summaryLines }, { existingCaFile }] = await Promise.all([
+    const [{ appRow, artifactRows, fluxRows, healthy, hpaRow, renderStatus }, { helmList }, { kubectlGetJson, kubectlList, kubectlRead }, { listContainers, registryStatus }, { rememberedPorts }, { endpoints, summaryLines }, { existingCaFile }, { healView }, { kindNetwork }] = await Promise.all([
       import('./lib/status/model.mts'), import('./lib/tools/helm.mts'), import('./lib/tools/kubectl.mts'), import('./lib/tools/docker.mts'), import('./lib/up/context.mts'), import('./lib/up/summary.mts'), import('./lib/tls/ca.mts'),
+      import('./lib/heal/status.mts'), import('./lib/up/phases/wiring.mts'),
     ])
     const c = ctx.config
     const context = c.kubeContext
     const r = ctx.runner
     const state = readState(ctx.stateDir)
     const ports = rememberedPorts(c, state)
-    const [nodes, version, flux, helm, registry, deployments, hpas] = await Promise.all([
+    const kind = c.provider === 'kind'
+    const [nodes, version, flux, helm, registry, deployments, hpas, nodeContainers] = await Promise.all([
       kubectlGetJson<{ items: Record<string, any>[] }>(r, context, ['nodes'], 'status', 15_000),
       kubectlRead(r, context, ['version', '-o', 'json'], 'status', 15_000),
       kubectlList(r, context, [FLUX_KINDS, '--all-namespaces'], 'status'),
@@ -33,14 +35,19 @@ await runCommand({
       c.provider === 'kind' ? registryStatus(r, c.registryName) : Promise.resolve(undefined),
       kubectlList(r, context, ['deployments', '--all-namespaces', '-l', 'app.kubernetes.io/name=demo'], 'status'),
       kubectlList(r, context, ['hpa', '--all-namespaces'], 'status'),
+      // the node containers as Docker sees them (kind labels them): stopped ones are what up heals
+      kind ? listContainers(r, { label: `io.x-k8s.kind.cluster=${c.clusterName}` }, 'status').catch(() => []) : Promise.resolve([]),
     ])
+    const network = kindNetwork()
+    const readiness = nodes.ok ? (nodes.data?.items ?? []).map((n) => ({ name: String(n.metadata?.name ?? ''), ready: String((n.status?.conditions ?? []).find((x: any) => x.type === 'Ready')?.status ?? 'Unknown') })) : undefined
     const readyNodes = (nodes.data?.items ?? []).filter((n) => (n.status?.conditions ?? []).some((x: any) => x.type === 'Ready' && x.status === 'True')).length
     const now = Date.now()
     const fluxManaged = new Set(flux.items.filter((o) => o.kind === 'HelmRelease').map((o) => `${o.spec?.targetNamespace ?? o.metadata.namespace}/${o.spec?.releaseName ?? o.metadata.name}`))
     const model: StatusModel = {
       context,
       cluster: { reachable: nodes.ok, nodes: `${readyNodes}/${nodes.data?.items?.length ?? 0}`, ...(nodes.ok ? {} : { error: nodes.error }) },
-      ...(registry ? { registry: { name: c.registryName, running: registry.running, ...(registry.hostPort ? { hostPort: registry.hostPort } : {}), ...(registry.exists ? {} : { note: 'no such container (run up)' }) } } : {}),
+      ...(registry ? { registry: { name: c.registryName, running: registry.running, ...(registry.hostPort ? { hostPort: registry.hostPort } : {}), ...(registry.exists ? { network, attached: registry.networks.includes(network) } : { note: 'no such container (run up)' }) } } : {}),
+      ...(kind && nodeContainers.length ? { heal: healView({ containers: nodeContainers.map((x) => ({ name: x.name, state: x.state })), readiness, registry: registry ? { name: c.registryName, ...registry } : undefined, network }) } : {}),
       flux: fluxRows(flux.items, now),
       // releases Flux owns are listed with the Flux objects already
       helm: helm.releases.filter((h) => !fluxManaged.has(`${h.namespace}/${h.name}`) || c.fluxMode === 'none').map((h) => ({ name: h.name, namespace: h.namespace, chart: h.chart, status: h.status })),

@@ -4,6 +4,8 @@
 // An area folder with a `global.mts` (tests/docker: the Docker tier) gets `global.mts setup` once before its files
 // (its KEY=VALUE stdout lines become their environment) and `global.mts teardown <files>` after all files; the
 // teardown counts as one test. Lines `[skipped] <name>: <reason>` in a file's output are listed by name at the end.
+// Files named `*.serial.test.mts` run after all the others, one at a time, alone: e.g. a test that restarts the
+// Docker engine, which would stop every container of every other file running at that moment.
 import { spawn, spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
@@ -66,7 +68,8 @@ let skipped = 0
 const failures = []
 const skippedNames = []
 
-const files = findTests(path.join(root, 'tests')).filter((f) => filters.length === 0 || filters.some((flt) => f.includes(flt)))
+// TEST_RUNNER_TESTS_DIR: another tree of test files (the runner's own tests)
+const files = findTests(process.env.TEST_RUNNER_TESTS_DIR || path.join(root, 'tests')).filter((f) => filters.length === 0 || filters.some((flt) => f.includes(flt)))
 
 // per-area global setup/teardown (the Docker tier), started alongside the type check
 const areas = new Map()
@@ -114,7 +117,8 @@ if (!skipTypecheck && filters.length === 0) {
   else { failed++; failures.push('typecheck'); console.log(`✖ typecheck\n${r.out}`) }
 }
 
-const queue = [...files]
+const isSerial = (f) => f.endsWith('.serial.test.mts')
+const queue = files.filter((f) => !isSerial(f))
 async function worker() {
   for (let f = queue.shift(); f; f = queue.shift()) {
     const rel = path.relative(root, f)
@@ -143,6 +147,9 @@ async function worker() {
   }
 }
 await Promise.all(Array.from({ length: concurrency }, worker))
+// then the serial files, alone (no other file runs meanwhile), before the areas' teardown
+queue.push(...files.filter(isSerial))
+await worker()
 await teardownAreas()
 
 if (skippedNames.length) console.log(`\nSkipped (${skippedNames.length}):\n${skippedNames.map((n) => `  - ${n}`).join('\n')}`)

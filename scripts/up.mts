@@ -36,12 +36,13 @@ On failure a diagnostics bundle (Flux objects, events, controller and failing po
   ],
   async run(base) {
     // loaded here, not at the top: --help needs none of it
-    const [{ writeDiagnostics }, { kubeContext, portsOf }, { runGraph, renderPlan, selectPhases }, { assertFluxModeSupported }, { PHASES }, { closing, endpoints, summaryLines }, { existingCaFile }] = await Promise.all([
+    const [{ writeDiagnostics }, { kubeContext, portsOf }, { runGraph, renderPlan, selectPhases }, { assertFluxModeSupported }, { PHASES }, { closing, endpoints, summaryLines }, { existingCaFile }, { healedLines }] = await Promise.all([
       import('./lib/diagnostics/bundle.mts'), import('./lib/up/context.mts'), import('./lib/up/graph.mts'), import('./lib/up/phases/flux.mts'), import('./lib/up/phases.mts'), import('./lib/up/summary.mts'), import('./lib/tls/ca.mts'),
+      import('./lib/heal/report.mts'),
     ])
     const ctx = base as UpContext
     ctx.state = readState(ctx.stateDir)
-    ctx.facts = { changed: [], summary: [] }
+    ctx.facts = { changed: [], summary: [], healed: [] }
     ctx.saveState = () => { if (!ctx.dryRun) writeState(ctx.stateDir, ctx.state) }
     const selected = selectPhases(PHASES, { only: ctx.flags.only, skip: ctx.flags.skip })
     // Before anything is created: a mode that cannot work here fails now, not after the cluster exists.
@@ -61,6 +62,9 @@ On failure a diagnostics bundle (Flux objects, events, controller and failing po
       // under --dry-run nothing changed: what a real run would change is listed apart
       changed: ctx.dryRun ? [] : ctx.facts.changed,
       ...(ctx.dryRun ? { wouldChange: ctx.facts.changed } : {}),
+      // what was repaired on a platform that had stopped (nodes, registry, its network, hosts.toml)
+      healed: ctx.dryRun ? [] : ctx.facts.healed ?? [],
+      ...(ctx.dryRun ? { wouldHeal: ctx.facts.healed ?? [] } : {}),
       summary: ctx.facts.summary,
       context: kubeContext(ctx),
       image: ctx.facts.image,
@@ -88,6 +92,7 @@ On failure a diagnostics bundle (Flux objects, events, controller and failing po
       out('')
       for (const line of [...summaryLines(ep, ctx.root), ...ctx.facts.summary]) out(line)
     }
+    for (const line of healedLines(ctx.facts.healed ?? [], ctx.dryRun)) out(line)
     if (report.diagnostics) {
       const rel = path.relative(process.cwd(), String(report.diagnostics))
       out(`\ndiagnostics bundle: ${rel && !rel.startsWith('..') ? rel : String(report.diagnostics)}`)

@@ -66,11 +66,11 @@ test('cluster diff: workers, node image, port drift; config hash only when nothi
   assert.equal(diffCluster(nodes, { ...cw, workers: 3, recordedHash: 'h0' }).length, 1)
 })
 
-test('docker inspect parsing: name, image, state, labels, port bindings (kept while stopped), networks, mounts', () => {
+test('docker inspect parsing: name, image, state (exit code, error), labels, port bindings (kept while stopped), restart policy, networks, mounts', () => {
   const out = JSON.stringify([{
-    Id: 'abc', Name: '/kind-registry', State: { Status: 'exited', Running: false },
+    Id: 'abc', Name: '/kind-registry', State: { Status: 'exited', Running: false, ExitCode: 128, Error: 'driver failed programming external connectivity' },
     Config: { Image: 'registry:3.0.0', Labels: ours },
-    HostConfig: { PortBindings: { '5000/tcp': [{ HostIp: '127.0.0.1', HostPort: '5001' }] } },
+    HostConfig: { PortBindings: { '5000/tcp': [{ HostIp: '127.0.0.1', HostPort: '5001' }] }, RestartPolicy: { Name: 'always', MaximumRetryCount: 0 } },
     NetworkSettings: { Ports: {}, Networks: { bridge: {}, kind: {} } },
     Mounts: [{ Type: 'volume', Name: 'f00d', Source: '/var/lib/docker/volumes/f00d/_data', Destination: '/var/lib/registry' }],
   }, { Name: 'kind', Id: 'net', Driver: 'bridge' }])
@@ -78,7 +78,11 @@ test('docker inspect parsing: name, image, state, labels, port bindings (kept wh
     id: 'abc', name: 'kind-registry', image: 'registry:3.0.0', running: false, status: 'exited', labels: ours,
     ports: [{ containerPort: 5000, protocol: 'tcp', hostIp: '127.0.0.1', hostPort: 5001 }], networks: ['bridge', 'kind'],
     mounts: [{ type: 'volume', name: 'f00d', source: '/var/lib/docker/volumes/f00d/_data', destination: '/var/lib/registry' }],
+    exitCode: 128, error: 'driver failed programming external connectivity', restartPolicy: 'always',
   }])
+  // kind's nodes: on-failure with one retry; no policy at all reads as docker's default, no
+  assert.is(parseContainerInspect(JSON.stringify([{ Name: '/n', State: {}, Config: {}, HostConfig: { RestartPolicy: { Name: 'on-failure', MaximumRetryCount: 1 } } }]))[0]!.restartPolicy, 'on-failure:1')
+  assert.is(parseContainerInspect(JSON.stringify([{ Name: '/n', State: {}, Config: {} }]))[0]!.restartPolicy, 'no')
   assert.equal(parseContainerInspect('[]'), [])
   assert.equal(parseContainerInspect('not json'), [])
 })

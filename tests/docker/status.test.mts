@@ -5,7 +5,7 @@ import { dockerTier } from './tier.mts'
 
 const tier = dockerTier('stat')
 
-interface StatusJson { ok: boolean; registry?: { name: string; running: boolean; hostPort?: number }; cluster: { reachable: boolean; nodes: string } }
+interface StatusJson { ok: boolean; registry?: { name: string; running: boolean; hostPort?: number; network?: string; attached?: boolean }; cluster: { reachable: boolean; nodes: string }; heal?: { nodes: { name: string; container: string; ready: string }[]; problems: string[] } }
 interface DoctorJson { rows: { check: string; status: string; detail: string; fix?: string }[] }
 
 tier.test('status follows the engine: registry port and nodes while running; a stopped registry and a stopped node make it exit 1', async () => {
@@ -14,7 +14,8 @@ tier.test('status follows the engine: registry port and nodes while running; a s
   assert.is(up.code, 0, up.stderr)
   const first = await w.script('status', ['--json'])
   const s1 = JSON.parse(first.stdout) as StatusJson
-  assert.equal(s1.registry, { name: w.names.registry, running: true, hostPort: w.ports.registry })
+  assert.equal(s1.registry, { name: w.names.registry, running: true, hostPort: w.ports.registry, network: w.names.network, attached: true })
+  assert.equal(s1.heal?.problems, [])
   assert.equal(s1.cluster, { ...s1.cluster, reachable: true, nodes: '2/2' })
 
   assert.is(w.docker(['stop', w.names.registry, `${w.names.cluster}-worker`]).status, 0)
@@ -24,8 +25,10 @@ tier.test('status follows the engine: registry port and nodes while running; a s
   assert.is(s2.ok, false)
   assert.is(s2.registry?.running, false)
   assert.is(s2.cluster.nodes, '1/2')
+  assert.equal(s2.heal?.problems, [`stopped node container: ${w.names.cluster}-worker (exited)`])
   const human = await w.script('status')
-  assert.match(human.stdout, `registry  ${w.names.registry}: not running`)
+  assert.match(human.stdout, `registry  ${w.names.registry}: not running, on the ${w.names.network} network`)
+  assert.match(human.stdout, '`npx zx scripts/up.mts` heals this')
 })
 
 tier.test('doctor: the docker row is the real daemon\'s version; an engine that does not answer is the CLI\'s own error with a fix', async () => {

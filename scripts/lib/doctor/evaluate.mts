@@ -28,6 +28,8 @@ export interface Observations {
   ports: { label: string; port: number; state: PortProbe | 'ours' }[]
   /** tools that are on PATH but did not answer their version call in time, or failed it: one line each */
   problems?: Partial<Record<'kind' | 'kubectl' | 'helm' | 'flux', string>>
+  /** restart policies of the platform's containers (`docker update --restart` / `run --restart`), when they exist */
+  restart?: { registry?: { name: string; policy: string }; nodes: { name: string; policy: string }[] }
   inotify?: { maxUserWatches: number; maxUserInstances: number }
   diskFreeBytes?: number
   memoryBytes?: number
@@ -101,6 +103,8 @@ export function evaluateDoctor(o: Observations, c: Config, v: Versions): DoctorR
     }
   }
 
+  if (usesKind && o.restart) rows.push(...restartRows(o.restart))
+
   if (o.platform === 'linux' && o.inotify && usesKind) {
     const low = o.inotify.maxUserWatches < 524288 || o.inotify.maxUserInstances < 512
     rows.push(low
@@ -123,3 +127,36 @@ export function evaluateDoctor(o: Observations, c: Config, v: Versions): DoctorR
 }
 
 export const doctorFailed = (rows: DoctorRow[]): boolean => rows.some((r) => r.required && r.status === 'fail')
+
+/** Policies under which Docker starts a container again when the daemon starts (a reboot, a Docker restart). */
+const comesBack = (policy: string) => policy === 'always' || policy === 'unless-stopped'
+
+/**
+ * Will the registry and the nodes come back after a Docker restart or a reboot? The registry runs with
+ * --restart=always. kind runs nodes with --restart=on-failure:1 (pkg/cluster/internal/providers/docker/provision.go):
+ * Docker starts such a container again only when it exited with an error, so whether a cluster comes back after
+ * a restart depends on how its nodes stopped; `up` starts them either way.
+ */
+export function restartRows(r: NonNullable<Observations['restart']>): DoctorRow[] {
+  const rows: DoctorRow[] = []
+  if (r.registry) {
+    rows.push(comesBack(r.registry.policy)
+      ? { check: 'registry restart', status: 'ok', detail: `${r.registry.name}: --restart=${r.registry.policy} (Docker starts it again after a restart)`, required: false }
+      : { check: 'registry restart', status: 'warn', detail: `${r.registry.name}: --restart=${r.registry.policy}: Docker will not start it again after a Docker restart or reboot`, fix: `docker update --restart=always ${r.registry.name} (up created it with always); until then \`npx zx scripts/up.mts\` starts it`, required: false })
+  }
+  if (r.nodes.length) {
+    const weak = r.nodes.filter((n) => !comesBack(n.policy))
+    const policies = [...new Set(weak.map((n) => n.policy))].join(', ')
+    const never = weak.some((n) => n.policy === 'no')
+    rows.push(weak.length === 0
+      ? { check: 'node restart', status: 'ok', detail: `${r.nodes.length} node container(s) come back after a Docker restart (${[...new Set(r.nodes.map((n) => n.policy))].join(', ')})`, required: false }
+      : {
+          check: 'node restart',
+          status: 'warn',
+          detail: `${weak.length} of ${r.nodes.length} node container(s) have --restart=${policies}${never ? ': Docker never starts them again' : ' (kind\'s choice): Docker starts them again only if they exited with an error'}, so after a Docker restart or reboot the cluster may stay stopped`,
+          fix: `run \`npx zx scripts/up.mts\` after a restart: it starts the nodes (control plane first) and waits until they are Ready; or let Docker do it: docker update --restart=unless-stopped ${weak.map((n) => n.name).join(' ')} (it then also restarts a node that keeps failing)`,
+          required: false,
+        })
+  }
+  return rows
+}

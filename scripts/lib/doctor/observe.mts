@@ -6,7 +6,7 @@ import type { Config } from '../shell/config.mts'
 import { probePort } from '../shell/ports.mts'
 import type { Runner, VersionProbe } from '../shell/run.mts'
 import { readState } from '../shell/state.mts'
-import { dockerServer } from '../tools/docker.mts'
+import { dockerServer, inspectContainers, listContainers } from '../tools/docker.mts'
 import { fluxClientVersion } from '../tools/flux.mts'
 import { helmVersion } from '../tools/helm.mts'
 import { kindVersion } from '../tools/kind.mts'
@@ -22,6 +22,8 @@ export interface ObserveOptions {
   kindTools?: boolean
   /** false: do not probe host ports (up's ports phase does that with more context) */
   probePorts?: boolean
+  /** false: do not read the platform containers' restart policies (up heals stopped containers itself) */
+  restartPolicies?: boolean
 }
 
 export async function observe(r: Runner, c: Config, stateDir: string, root: string, opts: ObserveOptions = {}): Promise<Observations> {
@@ -46,6 +48,7 @@ export async function observe(r: Runner, c: Config, stateDir: string, root: stri
       return { label: w.label, port: w.port, state: probe === 'busy' && w.ours ? 'ours' as const : probe }
     })),
   ])
+  const restart = kindTools && opts.restartPolicies !== false && c.provider === 'kind' && docker.reachable ? await restartPolicies(r, c).catch(() => undefined) : undefined
   const watches = readInt('/proc/sys/fs/inotify/max_user_watches')
   const instances = readInt('/proc/sys/fs/inotify/max_user_instances')
   let diskFreeBytes: number | undefined
@@ -58,6 +61,7 @@ export async function observe(r: Runner, c: Config, stateDir: string, root: stri
   return {
     platform: process.platform,
     docker, ports, problems,
+    ...(restart ? { restart } : {}),
     ...(kind.version ? { kind: kind.version } : {}),
     ...(kubectl.version ? { kubectl: kubectl.version } : {}),
     ...(helm.version ? { helm: helm.version } : {}),
@@ -65,5 +69,16 @@ export async function observe(r: Runner, c: Config, stateDir: string, root: stri
     inotify: watches !== undefined && instances !== undefined ? { maxUserWatches: watches, maxUserInstances: instances } : undefined,
     diskFreeBytes,
     memoryBytes: os.totalmem(),
+  }
+}
+
+/** The registry's and the cluster's node containers' restart policies (read-only docker inspect). */
+async function restartPolicies(r: Runner, c: Config): Promise<Observations['restart']> {
+  const nodes = (await listContainers(r, { label: `io.x-k8s.kind.cluster=${c.clusterName}` }, 'doctor')).map((x) => x.name)
+  const found = await inspectContainers(r, [c.registryName, ...nodes], 'doctor')
+  const reg = found.find((x) => x.name === c.registryName && x.labels['dev.platform.role'] === 'registry')
+  return {
+    ...(reg ? { registry: { name: reg.name, policy: reg.restartPolicy ?? 'no' } } : {}),
+    nodes: found.filter((x) => nodes.includes(x.name)).map((x) => ({ name: x.name, policy: x.restartPolicy ?? 'no' })),
   }
 }

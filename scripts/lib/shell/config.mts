@@ -43,6 +43,7 @@ export interface Config {
   grafanaAdminPassword: string
   environments: Environment[]
   clusterTimeoutMs: number
+  healTimeoutMs: number
   reconcileTimeoutMs: number
   helmTimeoutMs: number
   stateDir: string
@@ -184,6 +185,8 @@ export const KEYS: readonly KeySpec[] = [
     doc: 'Which demo app environments to deploy and check.' },
   { key: 'CLUSTER_TIMEOUT', field: 'clusterTimeoutMs', def: '10m', allowed: DURATION_ALLOWED, parse: duration(),
     doc: 'How long kind create cluster may take in all (node image pull included; also its --wait). Like every timeout here, the command gets a tenth more (1s to 30s) to report it itself, then is killed.' },
+  { key: 'HEAL_TIMEOUT', field: 'healTimeoutMs', def: '3m', allowed: DURATION_ALLOWED, parse: duration(),
+    doc: 'How long up waits, after starting stopped node containers of an existing cluster (after a reboot or a Docker restart), for the API server and every node to be Ready. A node not back by then is named with its container state and last log lines; up never re-creates the cluster on its own (--recreate does, asking).' },
   { key: 'RECONCILE_TIMEOUT', field: 'reconcileTimeoutMs', def: '10m', allowed: DURATION_ALLOWED, parse: duration(),
     doc: 'How long up waits for every Flux Kustomization/HelmRelease to become Ready.' },
   { key: 'HELM_TIMEOUT', field: 'helmTimeoutMs', def: '10m', allowed: DURATION_ALLOWED, parse: duration(),

@@ -51,7 +51,8 @@ export interface UiOptions {
 const require = createRequire(import.meta.url)
 const loadOra = () => (require('ora') as typeof import('ora')).default
 
-export const formatMs = (ms: number): string => (ms < 1000 ? `${ms}ms` : ms < 60_000 ? `${(ms / 1000).toFixed(1)}s` : `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000)}s`)
+// from a minute on, whole seconds: rounded once, so 179.6s reads 3m0s, not 2m60s
+export const formatMs = (ms: number): string => (ms < 1000 ? `${ms}ms` : ms < 60_000 ? `${(ms / 1000).toFixed(1)}s` : `${Math.floor(Math.round(ms / 1000) / 60)}m${Math.round(ms / 1000) % 60}s`)
 
 export function isInteractiveOutput(stream: { isTTY?: boolean } = process.stderr, env: NodeJS.ProcessEnv = process.env): boolean {
   // ora's own rule, made explicit: any CI variable (even CI=false) means logs, not animation.

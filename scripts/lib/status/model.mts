@@ -5,6 +5,7 @@ import { renderTable } from '../shell/ui.mts'
 import { entryEnvironment } from '../flux/apps-artifact.mts'
 import { shortDigest } from '../promote/digest.mts'
 import { runningByEnv } from '../promote/rules.mts'
+import { renderHeal, type HealView } from '../heal/status.mts'
 
 type Obj = Record<string, any>
 
@@ -82,7 +83,10 @@ export function artifactRows(kustomizations: Obj[], environments: Environment[])
 export interface StatusModel {
   context: string
   cluster: { reachable: boolean; nodes: string; version?: string; error?: string }
-  registry?: { name: string; running: boolean; hostPort?: number; note?: string }
+  /** `network`: the kind network it must sit on, `attached`: whether it does (nodes pull from it by name there) */
+  registry?: { name: string; running: boolean; hostPort?: number; network?: string; attached?: boolean; note?: string }
+  /** kind: each node's container state and Ready condition, and what is stopped or unhealthy (up heals it) */
+  heal?: HealView
   flux: FluxRow[]
   helm: { name: string; namespace: string; chart: string; status: string }[]
   apps: AppRow[]
@@ -96,6 +100,7 @@ export interface StatusModel {
 export function healthy(m: StatusModel): boolean {
   return m.cluster.reachable
     && (m.registry === undefined || m.registry.running)
+    && (m.heal === undefined || m.heal.problems.length === 0)
     && m.flux.every((r) => r.ready === 'True' || r.ready === 'Suspended')
     && m.helm.every((h) => h.status === 'deployed')
     && m.apps.every((a) => a.ok)
@@ -106,7 +111,10 @@ const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…`
 export function renderStatus(m: StatusModel): string {
   const out: string[] = []
   out.push(`cluster   ${m.context}: ${m.cluster.reachable ? `reachable, nodes Ready ${m.cluster.nodes}${m.cluster.version ? `, ${m.cluster.version}` : ''}` : `NOT reachable${m.cluster.error ? ` (${m.cluster.error})` : ''}`}`)
-  if (m.registry) out.push(`registry  ${m.registry.name}: ${m.registry.running ? `running on 127.0.0.1:${m.registry.hostPort ?? '?'}` : m.registry.note ?? 'not running'}`)
+  if (m.heal) out.push(...renderHeal(m.heal).filter((l) => l.startsWith('nodes')))
+  const attached = m.registry?.network ? (m.registry.attached ? `, on the ${m.registry.network} network` : `, NOT on the ${m.registry.network} network`) : ''
+  if (m.registry) out.push(`registry  ${m.registry.name}: ${m.registry.running ? `running on 127.0.0.1:${m.registry.hostPort ?? '?'}${attached}` : m.registry.note ?? `not running${attached}`}`)
+  if (m.heal) out.push(...renderHeal(m.heal).filter((l) => !l.startsWith('nodes')))
   out.push('')
   if (m.flux.length) out.push(renderTable(['flux object', 'ready', 'age', 'revision', 'message'], m.flux.map((r) => [`${r.kind}/${r.namespace}/${r.name}`, r.ready, r.age, clip(r.revision, 28), clip(r.message, 60)])))
   else out.push('flux      no Flux objects (FLUX_MODE=none, or up has not run)')

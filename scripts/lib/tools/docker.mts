@@ -43,6 +43,17 @@ export interface ContainerInfo {
   networks: string[]
   /** volumes and binds (the registry's cached images live in one) */
   mounts: Mount[]
+  /** State.ExitCode and State.Error (why the daemon could not start it, e.g. a port already allocated) */
+  exitCode?: number
+  error?: string
+  /** HostConfig.RestartPolicy: "always", "unless-stopped", "on-failure:1", "no" */
+  restartPolicy?: string
+}
+
+/** `always` | `on-failure:1` | `no` ... as `docker run --restart` takes it. Pure. */
+export function restartPolicyOf(p: { Name?: string; MaximumRetryCount?: number } | undefined): string {
+  const name = p?.Name || 'no'
+  return name === 'on-failure' && p?.MaximumRetryCount ? `${name}:${p.MaximumRetryCount}` : name
 }
 
 /** Pure: the JSON array `docker inspect` prints, normalized (non-container objects are skipped). */
@@ -67,6 +78,9 @@ export function parseContainerInspect(stdout: string): ContainerInfo[] {
       ports,
       networks: Object.keys(o.NetworkSettings?.Networks ?? {}),
       mounts: ((o.Mounts ?? []) as { Type?: string; Name?: string; Source?: string; Destination?: string }[]).map((m) => ({ type: m.Type ?? '', name: m.Name, source: m.Source, destination: m.Destination ?? '' })),
+      ...(typeof o.State?.ExitCode === 'number' ? { exitCode: o.State.ExitCode } : {}),
+      ...(o.State?.Error ? { error: String(o.State.Error) } : {}),
+      restartPolicy: restartPolicyOf(o.HostConfig?.RestartPolicy),
     }
   })
 }
@@ -148,6 +162,23 @@ export async function startContainer(r: Runner, name: string, step = 'docker'): 
 }
 
 /**
+ * `docker start <name>`, reporting instead of throwing: the daemon's own reason when it refuses (a host port now
+ * held by something else, a missing network). Mutating.
+ */
+export async function tryStartContainer(r: Runner, name: string, step = 'docker'): Promise<{ ok: boolean; error?: string; timedOut?: boolean }> {
+  const res = await r.run('docker', ['start', name], { step, mutating: true, timeoutMs: 60_000, nothrow: true })
+  if (res.ok) return { ok: true }
+  const lines = res.stderr.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('Error: failed to start containers'))
+  return { ok: false, error: lines.find((l) => l.includes('Error response from daemon')) ?? lines.at(-1) ?? `exit ${res.exitCode}`, ...(res.timedOut ? { timedOut: true } : {}) }
+}
+
+/** The last `tail` lines a container logged (`docker logs --tail`), stdout and stderr together; '' when none. Read-only. */
+export async function containerLogs(r: Runner, name: string, tail: number, step = 'docker'): Promise<string> {
+  const res = await r.run('docker', ['logs', '--tail', String(tail), name], { step, nothrow: true, timeoutMs: 15_000 })
+  return `${res.stdout}${res.stderr}`.trimEnd()
+}
+
+/**
  * `docker rm -f` (with `volumes`: `-v`, also its anonymous volumes: the registry image declares
  * /var/lib/registry as one, which plain `rm -f` would leave behind). Already gone counts as removed. Mutating.
  */
@@ -187,14 +218,14 @@ export async function writeContainerFiles(r: Runner, container: string, files: s
 }
 
 /** The registry container as status shows it: running? which host port serves its 5000/tcp? Never throws. Read-only. */
-export async function registryStatus(r: Runner, name: string, step = 'status'): Promise<{ exists: boolean; running: boolean; hostPort?: number; error?: string }> {
+export async function registryStatus(r: Runner, name: string, step = 'status'): Promise<{ exists: boolean; running: boolean; hostPort?: number; networks: string[]; error?: string }> {
   try {
     const c = await inspectContainer(r, name, step)
-    if (!c) return { exists: false, running: false }
+    if (!c) return { exists: false, running: false, networks: [] }
     const port = c.ports.find((p) => p.containerPort === 5000 && p.protocol === 'tcp')?.hostPort
-    return { exists: true, running: c.running, ...(port ? { hostPort: port } : {}) }
+    return { exists: true, running: c.running, networks: c.networks, ...(port ? { hostPort: port } : {}) }
   } catch (e) {
-    return { exists: false, running: false, error: e instanceof Error ? e.message : String(e) }
+    return { exists: false, running: false, networks: [], error: e instanceof Error ? e.message : String(e) }
   }
 }
 

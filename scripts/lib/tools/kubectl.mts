@@ -88,6 +88,22 @@ export async function contextReachable(r: Runner, context: string, step = 'kubec
   return { ok: false, error: res.stderr.trim().split('\n').filter(Boolean).at(-1) ?? `exit ${res.exitCode}` }
 }
 
+export interface NodeReadiness { name: string; ready: string; reason?: string; message?: string }
+
+/**
+ * Every Node's Ready condition (`kubectl get nodes -o json`): status True/False/Unknown with its reason. `ok` false
+ * (and the error) when the API server does not answer. Read-only.
+ */
+export async function nodeReadiness(r: Runner, context: string, step = 'kubectl'): Promise<{ ok: boolean; nodes: NodeReadiness[]; error?: string }> {
+  const res = await kubectlGetJson<{ items?: KubeObject[] }>(r, context, ['nodes', '--request-timeout=15s'], step, 30_000)
+  if (!res.ok) return { ok: false, nodes: [], error: res.error }
+  const nodes = (res.data?.items ?? []).map((n): NodeReadiness => {
+    const c = ((n.status?.conditions ?? []) as { type?: string; status?: string; reason?: string; message?: string }[]).find((x) => x.type === 'Ready')
+    return { name: n.metadata.name, ready: c?.status ?? 'Unknown', ...(c?.reason ? { reason: c.reason } : {}), ...(c?.message ? { message: c.message } : {}) }
+  })
+  return { ok: true, nodes }
+}
+
 /** One object as parsed JSON, or undefined when it does not exist or cannot be read. Read-only. */
 export async function getObject<T = unknown>(r: Runner, context: string, kind: string, name: string, namespace: string | undefined, step = 'kubectl'): Promise<T | undefined> {
   const ns = namespace ? ['-n', namespace] : []

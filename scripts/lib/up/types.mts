@@ -32,6 +32,12 @@ export interface Facts {
   tls?: { caFile: string; caName: string; fingerprint: string }
   /** add-ons installed with helm by the addons phase, and which of them changed */
   helm?: { releases: string[]; changed: string[] }
+  /** whether the cluster phase created (or re-created) the kind cluster in this run */
+  clusterCreated?: boolean
+  /** --dry-run: stopped node containers a real run would start first (nothing can be read from them now) */
+  wouldStart?: string[]
+  /** what up repaired on a platform that existed (stopped nodes started, the registry re-attached, ...): one line each */
+  healed?: string[]
   /** set by phases that changed something; a converged re-run leaves it empty */
   changed: string[]
   /** free-form notes for the summary (URLs, credentials location) */

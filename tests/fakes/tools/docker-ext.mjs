@@ -168,7 +168,9 @@ async function start({ argv, state }) {
     if (!c) { errs.push(`Error response from daemon: No such container: ${n}`); failed.push(n); continue }
     if (!c.State.Running) {
       const bad = await startPorts(d, c)
-      if (bad) { errs.push(`Error response from daemon: ${bad}`); failed.push(n); continue }
+      // the daemon keeps why the start failed in State.Error (docker inspect shows it)
+      if (bad) { c.State = { ...c.State, Error: bad, ExitCode: 128 }; errs.push(`Error response from daemon: ${bad}`); failed.push(n); continue }
+      c.State = { ...c.State, Error: '' }
     }
     out.push(n)
   }
@@ -486,7 +488,25 @@ function exec({ argv, state, stdin }) {
   return err(`OCI runtime exec failed: exec failed: unable to start container process: exec: "${cmd[0]}": executable file not found in $PATH: unknown`, 127)
 }
 
-export const HANDLERS = { run, start, stop, rm, inspect, ps, network, exec }
+// ---------- logs: what a container printed (state `logs`, one string), `--tail N` keeps the last N lines ----------
+function logs({ argv, state }) {
+  const d = docker(state)
+  const args = argv.slice(1)
+  let tail
+  const names = []
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--tail' || args[i] === '-n') tail = args[++i]
+    else if (args[i].startsWith('--tail=')) tail = args[i].slice(7)
+    else if (!args[i].startsWith('-')) names.push(args[i])
+  }
+  const c = d.containers[names[0]]
+  if (!c) return err(`Error: No such container: ${names[0]}`)
+  const lines = String(c.logs ?? '').split('\n').filter((l, i, all) => l || i < all.length - 1)
+  const kept = tail === undefined || tail === 'all' ? lines : lines.slice(Math.max(0, lines.length - Number(tail)))
+  return ok(kept.map((l) => `${l}\n`).join(''))
+}
+
+export const HANDLERS = { run, start, stop, rm, inspect, ps, network, exec, logs }
 
 export default async function dockerExt({ argv, state, stdin, env }) {
   let [cmd] = argv

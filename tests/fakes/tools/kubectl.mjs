@@ -219,6 +219,8 @@ export default async function kubectl({ argv, state, stdin, env, dir }) {
   if (badFlag) return badFlag
   // the Docker tier: node readiness and API server reachability come from the real node containers
   if (env?.FAKE_DOCKER === 'real' && sub !== 'config') (await import('./kubectl/real-nodes.mjs')).syncWithDocker(state, a.context ?? kube(state).currentContext)
+  // the plain fakes: the same, from the fake docker's containers
+  else if (sub !== 'config' && state.docker?.containers) (await import('./kubectl/fake-nodes.mjs')).syncWithFakeDocker(state, a.context ?? kube(state).currentContext, kube, objectsOf)
   if (sub === 'version') {
     const client = clientVersion(state)
     if (a.flags.client) return ok(`${JSON.stringify(client, null, 2)}\n`)

@@ -19,6 +19,8 @@ import { inspectNetwork } from '../../tools/docker.mts'
 import { kindNetwork } from './wiring.mts'
 import { observeClusterLayer, portPlanOf, portsOf } from '../../cluster/observe.mts'
 import type { Phase, UpContext } from '../types.mts'
+import type { StepHandle } from '../../shell/ui.mts'
+import { healCluster } from '../../heal/heal.mts'
 import { did } from '../wording.mts'
 
 const KIND_CONFIG_FILE = 'kind-config.yaml'
@@ -136,7 +138,20 @@ async function ensureContext(ctx: UpContext, name: string, context: string): Pro
   ctx.facts.changed.push('kube context exported')
 }
 
-async function kindCluster(ctx: UpContext) {
+/** Delete the cluster and create it again (the caller asked first). */
+async function recreate(ctx: UpContext, name: string): Promise<EffectiveKindConfig> {
+  ctx.ui.warn(`deleting kind cluster "${name}" to create it again`)
+  await kindDeleteCluster(ctx.runner, name, 'cluster')
+  delete ctx.state.cluster
+  ctx.saveState()
+  ctx.facts.changed.push('cluster deleted')
+  await replanIngressPorts(ctx)
+  const eff = render(ctx)
+  await create(ctx, eff)
+  return eff
+}
+
+async function kindCluster(ctx: UpContext, step?: StepHandle) {
   const c = ctx.config
   const name = c.clusterName
   const context = `kind-${name}`
@@ -161,14 +176,7 @@ async function kindCluster(ctx: UpContext) {
     if (diff.length) {
       ctx.ui.warn(`kind cluster "${name}" differs from the desired config:\n${diff.map((d) => `    - ${d}`).join('\n')}`)
       if (await wantRecreate(ctx, name)) {
-        ctx.ui.warn(`deleting kind cluster "${name}" to create it again`)
-        await kindDeleteCluster(ctx.runner, name, 'cluster')
-        delete ctx.state.cluster
-        ctx.saveState()
-        ctx.facts.changed.push('cluster deleted')
-        await replanIngressPorts(ctx)
-        eff = render(ctx)
-        await create(ctx, eff)
+        eff = await recreate(ctx, name)
         createdNow = true
         note = did(ctx, 're-created', 'would re-create') + ` ${name} (${diff.length} difference${diff.length === 1 ? '' : 's'})`
       } else {
@@ -180,15 +188,41 @@ async function kindCluster(ctx: UpContext) {
     }
   }
 
+  if (!createdNow) {
+    // a kept cluster may have stopped (a reboot, a Docker restart): start its nodes and wait until they are Ready
+    const healed = await healCluster(ctx, { cluster: name, context, nodes: obs.nodes, step, beforeWait: () => ensureContext(ctx, name, context) })
+    // under --dry-run the list says what a real run would change
+    if (healed.started.length) ctx.facts.changed.push('cluster nodes started')
+    if (ctx.dryRun && healed.started.length) ctx.facts.wouldStart = healed.started
+    if (healed.line) {
+      note += `; ${healed.line}`
+      ctx.facts.healed ??= []
+      ctx.facts.healed.push(healed.line)
+    }
+    if (!healed.ok) {
+      ctx.ui.warn(`kind cluster "${name}": not every node came back:\n${healed.error!.details}`)
+      if (!ctx.flags.recreate || !(await wantRecreate(ctx, name))) throw healed.error!
+      eff = await recreate(ctx, name)
+      createdNow = true
+      note = `re-created ${name} (${healed.notBack!.map((n) => n.name).join(', ')} did not come back)`
+    }
+  }
+  ctx.facts.clusterCreated = createdNow
+
   if (createdNow) {
     ctx.facts.changed.push('cluster created')
     ctx.facts.summary.push(`kind made ${context} your current kube context; every command of this suite passes --context explicitly`)
   }
-  if (!ctx.dryRun || !createdNow) await ensureContext(ctx, name, context)
+  // (a kept cluster's context was checked by the heal, once its control plane ran)
+  if (createdNow ? !ctx.dryRun : ctx.dryRun) await ensureContext(ctx, name, context)
   const nodes = createdNow ? await kindNodes(ctx.runner, name, 'cluster') : obs.nodeNames
   ctx.facts.nodes = ctx.dryRun && nodes.length === 0 ? nodeNames(name, eff.nodes) : nodes
   ctx.facts.context = context
-  if (!(ctx.dryRun && createdNow)) await checkReachable(ctx, context, `kind cluster "${name}"`, `docker start ${ctx.facts.nodes.join(' ')} (if its nodes are stopped), or re-create it: npx zx scripts/up.mts --recreate --yes`)
+  // a stopped cluster under --dry-run stays stopped: the plan said what would start
+  const stillStopped = ctx.dryRun && obs.nodes.some((n) => !n.running)
+  // the heal already saw a kept cluster's API server answer
+  const healChecked = !createdNow && !ctx.dryRun
+  if (!(ctx.dryRun && createdNow) && !stillStopped && !healChecked) await checkReachable(ctx, context, `kind cluster "${name}"`, `docker start ${ctx.facts.nodes.join(' ')} (if its nodes are stopped), or re-create it: npx zx scripts/up.mts --recreate --yes`)
 
   const createdByUs = createdNow || (ctx.state.cluster?.name === name && ctx.state.cluster.createdByUs)
   // The hash recorded is the one the cluster was created with; a kept, differing cluster keeps its old one.
@@ -241,5 +275,5 @@ export const clusterPhase: Phase = {
   id: 'cluster',
   title: 'kubernetes cluster',
   needs: ['ports'],
-  run: (ctx) => (ctx.config.provider === 'existing' ? existingCluster(ctx) : kindCluster(ctx)),
+  run: (ctx, step) => (ctx.config.provider === 'existing' ? existingCluster(ctx) : kindCluster(ctx, step)),
 }

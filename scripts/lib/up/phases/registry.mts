@@ -65,6 +65,7 @@ export const registryPhase: Phase = {
         await startContainer(ctx.runner, c.registryName, 'registry')
         ctx.facts.changed.push('registry started')
         note = did(ctx, `started the stopped ${c.registryName} on ${where}`, `would start the stopped ${c.registryName} on ${where}`)
+        ;(ctx.facts.healed ??= []).push(note)
         break
       case 'reuse':
         note = `reused ${c.registryName} on ${where}`

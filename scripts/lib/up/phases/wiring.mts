@@ -37,7 +37,11 @@ export const wiringPhase: Phase = {
       done.push(did(ctx, `connected to the ${network} network`, `would connect it to the ${network} network`))
     }
 
-    const nodes = (ctx.facts.nodes ?? (await kindNodes(ctx.runner, c.clusterName, 'wiring'))).filter((n) => !n.endsWith('external-load-balancer'))
+    // --dry-run on a stopped cluster: its nodes cannot be read until the heal starts them (their files survive a stop)
+    const stopped = new Set(ctx.facts.wouldStart ?? [])
+    const all = (ctx.facts.nodes ?? (await kindNodes(ctx.runner, c.clusterName, 'wiring'))).filter((n) => !n.endsWith('external-load-balancer'))
+    const nodes = all.filter((n) => !stopped.has(n))
+    if (nodes.length < all.length) done.push(`would check hosts.toml on ${all.length - nodes.length} stopped node(s) once started`)
     const content = hostsToml(name)
     const files = registryHosts(name, port).map(hostsTomlPath)
     // One read per node; when anything differs, one write of both files (same content) per node.
@@ -49,13 +53,19 @@ export const wiringPhase: Phase = {
     const written = writes.reduce((a, b) => a + b, 0)
     if (written) done.push(did(ctx, `wrote hosts.toml on ${written} node(s)`, `would write hosts.toml on ${written} node(s)`))
 
-    const live = await getObject(ctx.runner, context, 'configmap', REGISTRY_HOSTING.name, REGISTRY_HOSTING.namespace, 'wiring')
-    if (!registryHostingMatches(live, name, port)) {
+    const apiDown = [...stopped].some((n) => n.endsWith('-control-plane'))
+    const live = apiDown ? undefined : await getObject(ctx.runner, context, 'configmap', REGISTRY_HOSTING.name, REGISTRY_HOSTING.namespace, 'wiring')
+    if (apiDown) done.push(`would check ${REGISTRY_HOSTING.namespace}/${REGISTRY_HOSTING.name} once the API server answers`)
+    else if (!registryHostingMatches(live, name, port)) {
       await kubectlApplyServerSide(ctx.runner, context, registryHostingManifest(name, port), { fieldManager: 'platform-up', forceConflicts: true }, 'wiring')
       done.push(`${did(ctx, live ? 'updated' : 'published', live ? 'would update' : 'would publish')} ${REGISTRY_HOSTING.namespace}/${REGISTRY_HOSTING.name}`)
     }
 
-    if (done.length) ctx.facts.changed.push('registry wiring')
+    if (done.some((d) => !d.startsWith('would check'))) ctx.facts.changed.push('registry wiring')
+    // on a cluster and registry that were already there, wiring that had to be re-done was lost (a restart, a
+    // network re-created, a node's files gone): say it was healed
+    const fresh = ctx.facts.clusterCreated || ctx.facts.changed.some((x) => x === 'registry created' || x === 'registry re-created')
+    if (!fresh) for (const d of done.filter((x) => !x.startsWith('would check'))) (ctx.facts.healed ??= []).push(`registry wiring: ${d.replace(/^(would )?connected/, '$1re-connected').replace(/^(would )?wrote/, '$1re-wrote')}`)
     ctx.facts.summary.push(`registry: docker push localhost:${port}/<image>:<tag>; pods pull it as localhost:${port}/<image> or ${name}:5000/<image>`)
     return { note: done.length ? done.join(', ') : `up to date on ${nodes.length} node(s)` }
   },
