@@ -17,7 +17,7 @@ const verbose = args.includes('--verbose')
 const skipTypecheck = args.includes('--no-typecheck')
 const filters = args.filter((a) => !a.startsWith('--'))
 const concurrency = Number(process.env.TEST_CONCURRENCY ?? Math.max(2, Math.min(4, os.cpus().length + 1)))
-const FILE_TIMEOUT_MS = Number(process.env.TEST_FILE_TIMEOUT_MS ?? 480_000)
+const FILE_TIMEOUT_MS = Number(process.env.TEST_FILE_TIMEOUT_MS ?? 600_000)
 
 if (!fs.existsSync(path.join(root, 'node_modules', 'zx'))) {
   console.error('✖ setup: this checkout has no node_modules — run npm ci first (it installs the Node 24 the tests run on)')

@@ -160,8 +160,8 @@ export function dockerTier(key: string, file = process.argv[1] ?? 'tests/docker'
       names,
       ports,
       standIns: { registry, node },
-      up: (args: string[] = [], env: NodeJS.ProcessEnv = {}) => runScript('up', args, { env: { ...f.env, ...env }, timeoutMs: 180_000 }),
-      script: (name: string, args: string[] = [], env: NodeJS.ProcessEnv = {}) => runScript(name, args, { env: { ...f.env, ...env }, timeoutMs: 180_000 }),
+      up: (args: string[] = [], env: NodeJS.ProcessEnv = {}) => runScript('up', args, { env: { ...f.env, ...env }, timeoutMs: 400_000 }),
+      script: (name: string, args: string[] = [], env: NodeJS.ProcessEnv = {}) => runScript(name, args, { env: { ...f.env, ...env }, timeoutMs: 400_000 }),
       docker: (args: string[], input?: string) => {
         const r = docker(args, input === undefined ? {} : { input })
         return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' }
