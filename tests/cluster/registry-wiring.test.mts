@@ -78,6 +78,7 @@ test('docker inspect parsing: name, image, state, labels, port bindings (kept wh
     id: 'abc', name: 'kind-registry', image: 'registry:3.0.0', running: false, status: 'exited', labels: ours,
     ports: [{ containerPort: 5000, protocol: 'tcp', hostIp: '127.0.0.1', hostPort: 5001 }], networks: ['bridge', 'kind'],
     mounts: [{ type: 'volume', name: 'f00d', source: '/var/lib/docker/volumes/f00d/_data', destination: '/var/lib/registry' }],
+    livePorts: [], env: [],
   }])
   assert.equal(parseContainerInspect('[]'), [])
   assert.equal(parseContainerInspect('not json'), [])

@@ -100,7 +100,8 @@ export async function startPorts(d, c) {
     }
   }
   c.State = { ...c.State, Status: 'running', Running: true, StartedAt: now() }
-  c.NetworkSettings.Ports = c.HostConfig.PortBindings ?? {}
+  // a binding without a host port (-p 127.0.0.1::5000) gets one the daemon picks, shown only in NetworkSettings
+  c.NetworkSettings.Ports = Object.fromEntries(Object.entries(c.HostConfig.PortBindings ?? {}).map(([k, list]) => [k, (list ?? []).map((b) => ({ ...b, HostPort: b.HostPort || String(32768 + Math.floor(Math.random() * 28000)) }))]))
   return undefined
 }
 
@@ -459,6 +460,7 @@ function sh(c, script, stdin) {
       }
       continue
     }
+    if (w[0] === 'rm') { for (const f of w.slice(1).filter((x) => !x.startsWith('-'))) delete c.files[f]; continue }
     if (w[0] === 'test' && (w[1] === '-f' || w[1] === '-e')) { if (!(w[2] in c.files)) return { code: 1, stdout, stderr: '' }; continue }
     return { code: 127, stdout, stderr: `sh: 1: ${w[0]}: not found\n` }
   }
@@ -482,9 +484,12 @@ function exec({ argv, state, stdin }) {
   if (!c.State.Running) return err(`Error response from daemon: container ${c.Id} is not running`)
   const input = interactive ? stdin ?? '' : ''
   if ((cmd[0] === 'sh' || cmd[0] === 'bash' || cmd[0] === '/bin/sh') && cmd[1] === '-c') return sh(c, cmd[2] ?? '', input)
-  if (cmd[0] === 'cat' || cmd[0] === 'mkdir' || cmd[0] === 'test' || cmd[0] === 'true') return sh(c, cmd.map((x) => `'${x}'`).join(' '), input)
+  if (cmd[0] === 'cat' || cmd[0] === 'mkdir' || cmd[0] === 'test' || cmd[0] === 'true' || cmd[0] === 'rm') return sh(c, cmd.map((x) => `'${x}'`).join(' '), input)
+  const cache = mirrorExec(c, cmd) // docker-mirrors.mjs: find/du/wget inside a pull-through cache
+  if (cache) return cache
   return err(`OCI runtime exec failed: exec failed: unable to start container process: exec: "${cmd[0]}": executable file not found in $PATH: unknown`, 127)
 }
+import { mirrorExec } from './docker-mirrors.mjs'
 
 export const HANDLERS = { run, start, stop, rm, inspect, ps, network, exec }
 

@@ -1,0 +1,69 @@
+// What the caches hold against what the platform needs: the note of the mirrors phase, and the --offline check
+// that runs before any phase (so a gap stops up before anything is created).
+
+import type { Config } from '../shell/config.mts'
+import { EXIT, StepError } from '../shell/errors.mts'
+import type { Runner } from '../shell/run.mts'
+import { checkImages, describeGaps, type CacheContent, type ImageCheck } from './images.mts'
+import { cacheContent, inspectMirrors } from './look.mts'
+import { imagesNeeded } from './needed.mts'
+import type { MirrorWanted } from './plan.mts'
+
+export interface Coverage {
+  checks: ImageCheck[]
+  cached: number
+  /** one line per needed image no cache holds */
+  gaps: string[]
+  /** what could not be checked, and why */
+  unchecked: string[]
+}
+
+/** `assumeEmpty`: caches that do not run yet (under --dry-run a cache about to be made holds nothing). */
+export async function coverage(r: Runner, config: Config, root: string, wanted: MirrorWanted[], step: string, o: { assumeEmpty?: string[]; withFlux?: boolean } = {}): Promise<Coverage> {
+  const assumeEmpty = o.assumeEmpty ?? []
+  const live = await inspectMirrors(r, wanted, step)
+  const contents = new Map<string, CacheContent>()
+  const unchecked: string[] = []
+  await Promise.all(wanted.map(async (w) => {
+    const c = live.get(w.name)
+    if (!c || !c.running) {
+      if (assumeEmpty.includes(w.name) || !c) { contents.set(w.upstream.host, { repos: new Map() }); return }
+      unchecked.push(`${w.name} (stopped: docker start ${w.name})`)
+      return
+    }
+    const content = await cacheContent(r, w.name, step)
+    if (content) contents.set(w.upstream.host, content)
+    else unchecked.push(`${w.name} (its storage could not be read)`)
+  }))
+  const needed = await imagesNeeded(r, config, root, step, o.withFlux ?? true)
+  const checks = checkImages(needed.images, contents)
+  return { checks, cached: checks.filter((c) => c.status === 'cached').length, gaps: describeGaps(checks), unchecked: [...needed.unknown, ...unchecked] }
+}
+
+/** up --offline: every needed image must be in a cache, else stop now, naming what is missing. */
+export async function assertOfflineReady(r: Runner, config: Config, root: string, wanted: MirrorWanted[]): Promise<Coverage> {
+  const step = 'offline'
+  if (config.provider === 'existing') {
+    throw new StepError({ step, message: '--offline works with the kind provider only: an existing cluster pulls as it is configured', hint: 'run without --offline', exitCode: EXIT.usage })
+  }
+  if (!wanted.length) {
+    throw new StepError({ step, message: '--offline needs the pull-through caches, but REGISTRY_MIRRORS=off', hint: 'set REGISTRY_MIRRORS=on (the default) and run up once online to fill the caches', exitCode: EXIT.usage })
+  }
+  const live = await inspectMirrors(r, wanted, step)
+  const absent = wanted.filter((w) => !live.has(w.name))
+  const cov = await coverage(r, config, root, wanted, step)
+  if (absent.length || cov.gaps.length || cov.unchecked.length) {
+    const lines = [
+      ...absent.map((w) => `no cache for ${w.upstream.host} yet (${w.name})`),
+      ...cov.gaps,
+      ...cov.unchecked.map((u) => `could not check ${u}`),
+    ]
+    throw new StepError({
+      step,
+      message: `the caches do not hold everything the platform pulls (${cov.cached} of ${cov.checks.length} images cached):\n  ${lines.join('\n  ')}`,
+      hint: 'run up once online to fill the caches (or pre-warm them: README "Registry mirrors and an offline second run"), then re-run with --offline; nothing was created or changed',
+      exitCode: EXIT.precondition,
+    })
+  }
+  return cov
+}
