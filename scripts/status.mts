@@ -1,5 +1,5 @@
 #!/usr/bin/env zx
-// status: one screen with the cluster, the registry, every Flux object (Ready, age, message), Helm releases,
+// status: one screen with the cluster, the registry and its pull-through caches (size, hits), every Flux object (Ready, age, message), Helm releases,
 // the demo app per environment (ready replicas, image tag, the apps artifact digest it runs and whether it is
 // behind dev), its HPA (replicas, CPU vs target) and the URLs.
 // Read-only. Exit 0 when everything is Ready, 1 when something is not (so CI can gate on it).
@@ -10,6 +10,7 @@ import { appRow, artifactRows, fluxRows, healthy, hpaRow, renderStatus, type Sta
 import { helmList } from './lib/tools/helm.mts'
 import { kubectlGetJson, kubectlList, kubectlRead } from './lib/tools/kubectl.mts'
 import { registryStatus } from './lib/tools/docker.mts'
+import { mirrorRows } from './lib/mirrors/status.mts'
 import { rememberedPorts } from './lib/up/context.mts'
 import { endpoints, summaryLines } from './lib/up/summary.mts'
 import { existingCaFile } from './lib/tls/ca.mts'
@@ -27,7 +28,7 @@ await runCommand({
     const r = ctx.runner
     const state = readState(ctx.stateDir)
     const ports = rememberedPorts(c, state)
-    const [nodes, version, flux, helm, registry, deployments, hpas] = await Promise.all([
+    const [nodes, version, flux, helm, registry, deployments, hpas, mirrors] = await Promise.all([
       kubectlGetJson<{ items: Record<string, any>[] }>(r, context, ['nodes'], 'status', 15_000),
       kubectlRead(r, context, ['version', '-o', 'json'], 'status', 15_000),
       kubectlList(r, context, [FLUX_KINDS, '--all-namespaces'], 'status'),
@@ -35,6 +36,7 @@ await runCommand({
       c.provider === 'kind' ? registryStatus(r, c.registryName) : Promise.resolve(undefined),
       kubectlList(r, context, ['deployments', '--all-namespaces', '-l', 'app.kubernetes.io/name=demo'], 'status'),
       kubectlList(r, context, ['hpa', '--all-namespaces'], 'status'),
+      c.provider === 'kind' ? mirrorRows(r, c) : Promise.resolve(undefined),
     ])
     const readyNodes = (nodes.data?.items ?? []).filter((n) => (n.status?.conditions ?? []).some((x: any) => x.type === 'Ready' && x.status === 'True')).length
     const now = Date.now()
@@ -43,6 +45,7 @@ await runCommand({
       context,
       cluster: { reachable: nodes.ok, nodes: `${readyNodes}/${nodes.data?.items?.length ?? 0}`, ...(nodes.ok ? {} : { error: nodes.error }) },
       ...(registry ? { registry: { name: c.registryName, running: registry.running, ...(registry.hostPort ? { hostPort: registry.hostPort } : {}), ...(registry.exists ? {} : { note: 'no such container (run up)' }) } } : {}),
+      ...(mirrors?.rows.length ? { mirrors: mirrors.rows } : {}),
       flux: fluxRows(flux.items, now),
       // releases Flux owns are listed with the Flux objects already
       helm: helm.releases.filter((h) => !fluxManaged.has(`${h.namespace}/${h.name}`) || c.fluxMode === 'none').map((h) => ({ name: h.name, namespace: h.namespace, chart: h.chart, status: h.status })),

@@ -5,7 +5,8 @@ import type { Config } from '../shell/config.mts'
 import { EXIT, StepError } from '../shell/errors.mts'
 import type { Runner } from '../shell/run.mts'
 import { checkImages, describeGaps, type CacheContent, type ImageCheck } from './images.mts'
-import { cacheContent, inspectMirrors } from './look.mts'
+import { existingVolumes } from '../tools/docker.mts'
+import { cacheContent, inspectMirrors, volumeContent } from './look.mts'
 import { imagesNeeded } from './needed.mts'
 import type { MirrorWanted } from './plan.mts'
 
@@ -49,12 +50,23 @@ export async function assertOfflineReady(r: Runner, config: Config, root: string
   if (!wanted.length) {
     throw new StepError({ step, message: '--offline needs the pull-through caches, but REGISTRY_MIRRORS=off', hint: 'set REGISTRY_MIRRORS=on (the default) and run up once online to fill the caches', exitCode: EXIT.usage })
   }
-  const live = await inspectMirrors(r, wanted, step)
-  const absent = wanted.filter((w) => !live.has(w.name))
-  const cov = await coverage(r, config, root, wanted, step)
+  // read through the volumes: a cache container may be down (its proxy exits at start without the upstream)
+  const volumes = new Set(await existingVolumes(r, wanted.map((w) => w.volume), step))
+  const absent = wanted.filter((w) => !volumes.has(w.volume))
+  const contents = new Map<string, CacheContent>()
+  const unchecked: string[] = []
+  await Promise.all(wanted.filter((w) => volumes.has(w.volume)).map(async (w) => {
+    const c = await volumeContent(r, w.volume, w.image, step)
+    if (c) contents.set(w.upstream.host, c)
+    else unchecked.push(`the ${w.upstream.host} cache (volume ${w.volume} could not be read)`)
+  }))
+  for (const w of absent) contents.set(w.upstream.host, { repos: new Map() })
+  const needed = await imagesNeeded(r, config, root, step)
+  const checks = checkImages(needed.images, contents)
+  const cov: Coverage = { checks, cached: checks.filter((c) => c.status === 'cached').length, gaps: describeGaps(checks), unchecked: [...needed.unknown, ...unchecked] }
   if (absent.length || cov.gaps.length || cov.unchecked.length) {
     const lines = [
-      ...absent.map((w) => `no cache for ${w.upstream.host} yet (${w.name})`),
+      ...absent.map((w) => `no cache for ${w.upstream.host} yet (volume ${w.volume})`),
       ...cov.gaps,
       ...cov.unchecked.map((u) => `could not check ${u}`),
     ]

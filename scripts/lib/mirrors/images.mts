@@ -55,10 +55,20 @@ export function neededImages(list: ImageList, extra: NeededImage[]): NeededImage
   return out.filter((i) => { const k = formatRef(parseImageRef(i.ref)); if (seen.has(k)) return false; seen.add(k); return true })
 }
 
-/** Container images in rendered manifests (e.g. `flux install --export`): every `image:` value. */
+/** Container images in rendered manifests (e.g. `flux install --export`): every (init) container's `image`. */
 export function imagesInManifests(yaml: string): string[] {
   const out = new Set<string>()
-  for (const m of yaml.matchAll(/^\s*(?:-\s+)?image:\s*["']?([^"'\s#]+)/gm)) out.add(m[1]!)
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) { v.forEach(walk); return }
+    if (!v || typeof v !== 'object') return
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+      if ((k === 'containers' || k === 'initContainers') && Array.isArray(x)) {
+        for (const c of x) if (c && typeof (c as { image?: unknown }).image === 'string') out.add((c as { image: string }).image)
+      }
+      walk(x)
+    }
+  }
+  for (const doc of YAML.parseAllDocuments(yaml)) { try { walk(doc.toJS()) } catch { /* a broken document names no image */ } }
   return [...out].sort()
 }
 

@@ -2,7 +2,7 @@
 // what each holds (its storage's link files), and its size and hit counters for status.
 
 import type { Runner } from '../shell/run.mts'
-import { execRead, inspectContainers, type ContainerInfo } from '../tools/docker.mts'
+import { execRead, inspectContainers, runThrowaway, type ContainerInfo } from '../tools/docker.mts'
 import { parseCacheListing, type CacheContent } from './images.mts'
 import { DATA_DIR, DEBUG_ADDR, MIRROR_PORT, type MirrorObserved, type MirrorWanted } from './plan.mts'
 import { parseCacheStats, type CacheStats } from './stats.mts'
@@ -32,7 +32,21 @@ export async function inspectMirrors(r: Runner, wanted: { name: string }[], step
  */
 export async function cacheContent(r: Runner, name: string, step: string): Promise<CacheContent | undefined> {
   const dir = `${DATA_DIR}/docker/registry/v2/repositories`
-  const res = await execRead(r, name, ['find', dir, '-name', 'link', '-path', '*/_manifests/*'], step)
+  const res = await execRead(r, name, ['find', ...LINKS(dir)], step)
+  if (res.ok) return parseCacheListing(res.stdout)
+  if (/No such file or directory/.test(res.stderr)) return { repos: new Map() }
+  return undefined
+}
+
+const LINKS = (dir: string) => [dir, '-name', 'link', '-path', '*/_manifests/*']
+
+/**
+ * What a cache's volume holds, read by a throwaway container of the registry image with the volume mounted
+ * read-only: works whatever state the cache container is in (a proxy without its upstream exits at start).
+ */
+export async function volumeContent(r: Runner, volume: string, image: string, step: string): Promise<CacheContent | undefined> {
+  const dir = `${DATA_DIR}/docker/registry/v2/repositories`
+  const res = await runThrowaway(r, ['-v', `${volume}:${DATA_DIR}:ro`, '--entrypoint', 'find', image, ...LINKS(dir)], step)
   if (res.ok) return parseCacheListing(res.stdout)
   if (/No such file or directory/.test(res.stderr)) return { repos: new Map() }
   return undefined

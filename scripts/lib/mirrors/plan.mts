@@ -25,6 +25,12 @@ export interface MirrorCredentials { username: string; password: string }
 
 export interface MirrorWanted {
   upstream: Upstream
+  /**
+   * up --offline: serve what the volume holds as a plain registry, without its upstream. distribution's proxy
+   * mode asks the upstream for its auth endpoints when it starts and exits when it cannot
+   * (distribution/distribution#1435, #4038), so a cache restarted without network would never come up.
+   */
+  offline?: boolean
   /** container name, also its DNS name on the kind network */
   name: string
   /** named volume with the cached blobs: survives re-creating the container */
@@ -36,16 +42,17 @@ export interface MirrorWanted {
 export const mirrorName = (registryName: string, host: string) => `${registryName}-mirror-${upstreamSlug(host)}`
 export const mirrorVolume = (name: string) => `${name}-data`
 
-export function wantedMirrors(registryName: string, image: string, upstreams: Upstream[], dockerHub?: MirrorCredentials): MirrorWanted[] {
+export function wantedMirrors(registryName: string, image: string, upstreams: Upstream[], o: { dockerHub?: MirrorCredentials; offline?: boolean } = {}): MirrorWanted[] {
   return upstreams.map((u) => {
     const name = mirrorName(registryName, u.host)
-    return { upstream: u, name, volume: mirrorVolume(name), image, ...(u.host === 'docker.io' && dockerHub ? { credentials: dockerHub } : {}) }
+    if (o.offline) return { upstream: u, name, volume: mirrorVolume(name), image, offline: true }
+    return { upstream: u, name, volume: mirrorVolume(name), image, ...(u.host === 'docker.io' && o.dockerHub ? { credentials: o.dockerHub } : {}) }
   })
 }
 
 /** The registry's configuration, as distribution reads it from REGISTRY_* variables (2.8 and 3.0 alike). */
 export function mirrorEnv(w: MirrorWanted): string[] {
-  return [`REGISTRY_PROXY_REMOTEURL=${w.upstream.remote}`, `REGISTRY_HTTP_DEBUG_ADDR=${DEBUG_ADDR}`]
+  return [...(w.offline ? [] : [`REGISTRY_PROXY_REMOTEURL=${w.upstream.remote}`]), `REGISTRY_HTTP_DEBUG_ADDR=${DEBUG_ADDR}`]
 }
 
 /**
@@ -110,7 +117,10 @@ export function decideMirror(observed: MirrorObserved | undefined, w: MirrorWant
   const reasons: string[] = []
   if (normalizeImage(observed.image) !== normalizeImage(w.image)) reasons.push(`image ${observed.image} -> ${w.image}`)
   const remote = envValue(observed.env, 'REGISTRY_PROXY_REMOTEURL')
-  if (remote !== w.upstream.remote) reasons.push(`upstream ${remote ?? 'none'} -> ${w.upstream.remote}`)
+  if (w.offline) {
+    if (remote !== undefined) reasons.push('--offline: serve what it holds without its upstream')
+  } else if (remote === undefined) reasons.push(`back online: pull through from ${w.upstream.remote} again`)
+  else if (remote !== w.upstream.remote) reasons.push(`upstream ${remote} -> ${w.upstream.remote}`)
   if (envValue(observed.env, 'REGISTRY_HTTP_DEBUG_ADDR') !== DEBUG_ADDR) reasons.push('debug server (hit counts) not configured')
   const user = envValue(observed.env, CREDENTIAL_ENV.username)
   if ((user ?? '') !== (w.credentials?.username ?? '')) reasons.push(w.credentials ? (user ? 'another upstream account' : 'upstream credentials added') : 'upstream credentials removed')

@@ -5,6 +5,7 @@ import { renderTable } from '../shell/ui.mts'
 import { entryEnvironment } from '../flux/apps-artifact.mts'
 import { shortDigest } from '../promote/digest.mts'
 import { runningByEnv } from '../promote/rules.mts'
+import { renderMirrorRows, type MirrorRow } from '../mirrors/status.mts'
 
 type Obj = Record<string, any>
 
@@ -83,6 +84,8 @@ export interface StatusModel {
   context: string
   cluster: { reachable: boolean; nodes: string; version?: string; error?: string }
   registry?: { name: string; running: boolean; hostPort?: number; note?: string }
+  /** the pull-through caches (REGISTRY_MIRRORS): shown, not part of the health verdict (nodes fall back to the upstreams) */
+  mirrors?: MirrorRow[]
   flux: FluxRow[]
   helm: { name: string; namespace: string; chart: string; status: string }[]
   apps: AppRow[]
@@ -107,6 +110,7 @@ export function renderStatus(m: StatusModel): string {
   const out: string[] = []
   out.push(`cluster   ${m.context}: ${m.cluster.reachable ? `reachable, nodes Ready ${m.cluster.nodes}${m.cluster.version ? `, ${m.cluster.version}` : ''}` : `NOT reachable${m.cluster.error ? ` (${m.cluster.error})` : ''}`}`)
   if (m.registry) out.push(`registry  ${m.registry.name}: ${m.registry.running ? `running on 127.0.0.1:${m.registry.hostPort ?? '?'}` : m.registry.note ?? 'not running'}`)
+  if (m.mirrors) out.push(...renderMirrorRows(m.mirrors))
   out.push('')
   if (m.flux.length) out.push(renderTable(['flux object', 'ready', 'age', 'revision', 'message'], m.flux.map((r) => [`${r.kind}/${r.namespace}/${r.name}`, r.ready, r.age, clip(r.revision, 28), clip(r.message, 60)])))
   else out.push('flux      no Flux objects (FLUX_MODE=none, or up has not run)')

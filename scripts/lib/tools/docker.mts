@@ -224,6 +224,15 @@ export async function execRead(r: Runner, container: string, argv: string[], ste
   return { ok: res.ok, stdout: res.stdout, stderr: res.stderr, timedOut: Boolean(res.timedOut) }
 }
 
+/**
+ * `docker run --rm --network none <args>`: a throwaway container that only reads (a volume mounted :ro) and is
+ * gone when it exits; nothing outlives the call, so it is not a mutating call (it also runs under --dry-run).
+ */
+export async function runThrowaway(r: Runner, args: string[], step = 'docker', timeoutMs = 60_000): Promise<{ ok: boolean; stdout: string; stderr: string }> {
+  const res = await r.run('docker', ['run', '--rm', '--network', 'none', ...args], { step, nothrow: true, timeoutMs })
+  return { ok: res.ok, stdout: res.stdout, stderr: res.stderr }
+}
+
 /** `docker volume rm`: already gone counts as removed; a volume still in use is an error. Mutating. */
 export async function removeVolume(r: Runner, name: string, step = 'docker'): Promise<'removed' | 'absent'> {
   const res = await r.run('docker', ['volume', 'rm', name], { step, mutating: true, timeoutMs: 60_000, nothrow: true })

@@ -126,6 +126,7 @@ function parseRun(argv) {
       else if (a === '-e' || a === '--env') o.env.push(v)
       else if (a === '--hostname' || a === '-h') o.hostname = v
       else if (a === '-v' || a === '--volume') o.volumes.push(v)
+      else if (a === '--entrypoint') o.entrypoint = v
     } else if (a === '-d' || a === '--detach') o.detach = true
     else if (a === '--rm') o.rm = true
     else if (/^-[a-z]+$/.test(a)) { if (a.includes('d')) o.detach = true }
@@ -140,6 +141,8 @@ async function run({ argv, state }) {
   const o = parseRun(argv.slice(1))
   const fail = (m) => err(`docker: Error response from daemon: ${m}\n\nRun 'docker run --help' for more information`, 125)
   if (!o.image) return err(`docker: 'docker run' requires at least 1 argument\n\nUsage:  docker run [OPTIONS] IMAGE [COMMAND] [ARG...]\n\nSee 'docker run --help' for more information`, 125)
+  const once = throwawayRun(d, o) // docker-mirrors.mjs: `run --rm --entrypoint find -v <cache volume>:...:ro`
+  if (once) return once
   const name = o.name ?? `fake_${crypto.randomBytes(3).toString('hex')}`
   if (d.containers[name]) return fail(`Conflict. The container name "/${name}" is already in use by container "${d.containers[name].Id}". You have to remove (or rename) that container to be able to reuse that name.`)
   if (!d.networks[o.network]) return fail(`network ${o.network} not found`)
@@ -489,7 +492,7 @@ function exec({ argv, state, stdin }) {
   if (cache) return cache
   return err(`OCI runtime exec failed: exec failed: unable to start container process: exec: "${cmd[0]}": executable file not found in $PATH: unknown`, 127)
 }
-import { mirrorExec } from './docker-mirrors.mjs'
+import { mirrorExec, throwawayRun } from './docker-mirrors.mjs'
 
 export const HANDLERS = { run, start, stop, rm, inspect, ps, network, exec }
 

@@ -7,6 +7,9 @@
 //    ({Requests, Hits, Misses, BytesPulled, BytesPushed}, distribution's proxymetrics.go) when the container has
 //    REGISTRY_HTTP_DEBUG_ADDR; else busybox's "wget: can't connect to remote host (127.0.0.1): Connection refused".
 // Cached content is files under /var/lib/registry in the container's `files` (tests seed them with cacheFiles()).
+// `docker run --rm --entrypoint find -v <volume>:<dir>:ro <image> <args>` (the --offline check reads a cache's
+// volume this way) answers from the files of a container that mounts that volume, as if they lived on it; a
+// volume that does not exist is created empty, as dockerd does for -v name:/dest.
 // Counters: `proxy` on the container ({ blobs: {...}, manifests: {...} }), zero when absent.
 
 const zero = () => ({ Requests: 0, Hits: 0, Misses: 0, BytesPulled: 0, BytesPushed: 0 })
@@ -51,4 +54,18 @@ export function mirrorExec(c, cmd) {
     return { code: 0, stdout: vars, stderr: '' }
   }
   return undefined
+}
+
+/** A throwaway `docker run --rm --entrypoint find` over a cache's volume; undefined for any other run. */
+export function throwawayRun(d, o) {
+  if (!o.rm || o.entrypoint !== 'find') return undefined
+  const spec = o.volumes.find((v) => !v.startsWith('/'))
+  const [volume, dest] = (spec ?? '').split(':')
+  d.volumes ??= {}
+  if (volume && !d.volumes[volume]) {
+    d.volumes[volume] = { CreatedAt: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), Driver: 'local', Labels: null, Mountpoint: `/var/lib/docker/volumes/${volume}/_data`, Name: volume, Options: null, Scope: 'local' }
+  }
+  const owner = Object.values(d.containers ?? {}).find((c) => (c.Mounts ?? []).some((m) => m.Name === volume && m.Destination === dest))
+  const files = Object.fromEntries(Object.entries(owner?.files ?? {}).filter(([f]) => f.startsWith(`${dest}/`)))
+  return mirrorExec({ files, Config: { Env: [] } }, ['find', ...o.cmd])
 }

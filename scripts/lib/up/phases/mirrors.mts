@@ -16,7 +16,7 @@ const STEP = 'mirrors'
 export function mirrorsWanted(ctx: UpContext): MirrorWanted[] {
   const c = ctx.config
   const hub = c.mirrorDockerhubUsername && c.mirrorDockerhubPassword ? { username: c.mirrorDockerhubUsername, password: c.mirrorDockerhubPassword } : undefined
-  return wantedMirrors(c.registryName, c.registryImage, c.registryMirrors, hub)
+  return wantedMirrors(c.registryName, c.registryImage, c.registryMirrors, { ...(hub ? { dockerHub: hub } : {}), offline: Boolean(ctx.flags.offline) })
 }
 
 const RUN_HINT = 're-run with --verbose for docker\'s full output; REGISTRY_MIRRORS=off runs up without caches'
