@@ -136,9 +136,11 @@ function parseRun(argv) {
   return o
 }
 
-async function run({ argv, state }) {
+async function run({ argv, state, env = {} }) {
   const d = docker(state)
   const o = parseRun(argv.slice(1))
+  // `-e NAME` takes the value from the CLI's own environment; a name that is not set there is left out
+  o.env = o.env.flatMap((e) => (e.includes('=') ? [e] : env[e] !== undefined ? [`${e}=${env[e]}`] : []))
   const fail = (m) => err(`docker: Error response from daemon: ${m}\n\nRun 'docker run --help' for more information`, 125)
   if (!o.image) return err(`docker: 'docker run' requires at least 1 argument\n\nUsage:  docker run [OPTIONS] IMAGE [COMMAND] [ARG...]\n\nSee 'docker run --help' for more information`, 125)
   const once = throwawayRun(d, o) // docker-mirrors.mjs: `run --rm --entrypoint find -v <cache volume>:...:ro`
