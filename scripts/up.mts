@@ -54,7 +54,7 @@ On failure a diagnostics bundle (Flux objects, events, controller and failing po
     assertFluxModeSupported(ctx)
     if (ctx.flags.offline) {
       const cov = await assertOfflineReady(ctx.runner, ctx.config, ctx.root, mirrorsWanted(ctx))
-      ctx.ui.info(`offline: all ${cov.checks.length} images the platform pulls are in the caches`)
+      ctx.ui.info(`offline: all ${cov.checks.length} images the platform pulls are in the caches (Helm charts are not cached: see README "Registry mirrors and an offline second run")`)
     }
     if (ctx.dryRun) process.stderr.write(`Plan:\n${renderPlan(PHASES, selected, ctx)}\n\n`)
 

@@ -33,8 +33,9 @@ export async function coverage(r: Runner, config: Config, root: string, wanted: 
       return
     }
     const content = await cacheContent(r, w.name, step)
-    if (content) contents.set(w.upstream.host, content)
-    else unchecked.push(`${w.name} (its storage could not be read)`)
+    if ('repos' in content) contents.set(w.upstream.host, content)
+    // a proxy that cannot reach its upstream when it starts exits, and the engine restarts it again and again
+    else unchecked.push(`${w.name} (${content.error}; a cache in proxy mode exits when it cannot reach ${w.upstream.remote} as it starts: without a network, up --offline serves what it holds)`)
   }))
   const needed = await imagesNeeded(r, config, root, step, o.withFlux ?? true)
   const checks = checkImages(needed.images, contents)

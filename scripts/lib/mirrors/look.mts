@@ -30,12 +30,12 @@ export async function inspectMirrors(r: Runner, wanted: { name: string }[], step
  * What a running cache holds. An empty cache has no repositories directory yet (find then fails with "No such
  * file or directory"): that is an empty cache, not an error. Undefined when the cache could not be read.
  */
-export async function cacheContent(r: Runner, name: string, step: string): Promise<CacheContent | undefined> {
+export async function cacheContent(r: Runner, name: string, step: string): Promise<CacheContent | { error: string }> {
   const dir = `${DATA_DIR}/docker/registry/v2/repositories`
   const res = await execRead(r, name, ['find', ...LINKS(dir)], step)
   if (res.ok) return parseCacheListing(res.stdout)
   if (/No such file or directory/.test(res.stderr)) return { repos: new Map() }
-  return undefined
+  return { error: res.stderr.trim().split('\n').at(-1) || (res.timedOut ? 'docker exec did not answer' : 'docker exec failed') }
 }
 
 const LINKS = (dir: string) => [dir, '-name', 'link', '-path', '*/_manifests/*']
