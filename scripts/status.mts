@@ -1,5 +1,5 @@
 #!/usr/bin/env zx
-// status: one screen with the cluster, the registry, every Flux object (Ready, age, message), Helm releases,
+// status: one screen with the cluster, the registry and its pull-through caches (size, hits), every Flux object (Ready, age, message), Helm releases,
 // the demo app per environment (ready replicas, image tag, the apps artifact digest it runs and whether it is
 // behind dev), its HPA (replicas, CPU vs target) and the URLs.
 // Read-only. Exit 0 when everything is Ready, 1 when something is not (so CI can gate on it).
@@ -17,9 +17,9 @@ await runCommand({
   examples: ['npx zx scripts/status.mts', 'npx zx scripts/status.mts --json | jq .apps'],
   async run(ctx) {
     // loaded here, not at the top: --help needs none of it
-    const [{ appRow, artifactRows, fluxRows, healthy, hpaRow, renderStatus }, { helmList }, { kubectlGetJson, kubectlList, kubectlRead }, { listContainers, registryStatus }, { rememberedPorts }, { endpoints, summaryLines }, { existingCaFile }, { healView }, { kindNetwork }] = await Promise.all([
+    const [{ appRow, artifactRows, fluxRows, healthy, hpaRow, renderStatus }, { helmList }, { kubectlGetJson, kubectlList, kubectlRead }, { listContainers, registryStatus }, { rememberedPorts }, { endpoints, summaryLines }, { existingCaFile }, { healView }, { kindNetwork }, { mirrorRows }] = await Promise.all([
       import('./lib/status/model.mts'), import('./lib/tools/helm.mts'), import('./lib/tools/kubectl.mts'), import('./lib/tools/docker.mts'), import('./lib/up/context.mts'), import('./lib/up/summary.mts'), import('./lib/tls/ca.mts'),
-      import('./lib/heal/status.mts'), import('./lib/up/phases/wiring.mts'),
+      import('./lib/heal/status.mts'), import('./lib/up/phases/wiring.mts'), import('./lib/mirrors/status.mts'),
     ])
     const c = ctx.config
     const context = c.kubeContext
@@ -27,7 +27,7 @@ await runCommand({
     const state = readState(ctx.stateDir)
     const ports = rememberedPorts(c, state)
     const kind = c.provider === 'kind'
-    const [nodes, version, flux, helm, registry, deployments, hpas, nodeContainers] = await Promise.all([
+    const [nodes, version, flux, helm, registry, deployments, hpas, nodeContainers, mirrors] = await Promise.all([
       kubectlGetJson<{ items: Record<string, any>[] }>(r, context, ['nodes'], 'status', 15_000),
       kubectlRead(r, context, ['version', '-o', 'json'], 'status', 15_000),
       kubectlList(r, context, [FLUX_KINDS, '--all-namespaces'], 'status'),
@@ -37,6 +37,7 @@ await runCommand({
       kubectlList(r, context, ['hpa', '--all-namespaces'], 'status'),
       // the node containers as Docker sees them (kind labels them): stopped ones are what up heals
       kind ? listContainers(r, { label: `io.x-k8s.kind.cluster=${c.clusterName}` }, 'status').catch(() => []) : Promise.resolve([]),
+      kind ? mirrorRows(r, c) : Promise.resolve(undefined),
     ])
     const network = kindNetwork()
     const readiness = nodes.ok ? (nodes.data?.items ?? []).map((n) => ({ name: String(n.metadata?.name ?? ''), ready: String((n.status?.conditions ?? []).find((x: any) => x.type === 'Ready')?.status ?? 'Unknown') })) : undefined
@@ -48,6 +49,7 @@ await runCommand({
       cluster: { reachable: nodes.ok, nodes: `${readyNodes}/${nodes.data?.items?.length ?? 0}`, ...(nodes.ok ? {} : { error: nodes.error }) },
       ...(registry ? { registry: { name: c.registryName, running: registry.running, ...(registry.hostPort ? { hostPort: registry.hostPort } : {}), ...(registry.exists ? { network, attached: registry.networks.includes(network) } : { note: 'no such container (run up)' }) } } : {}),
       ...(kind && nodeContainers.length ? { heal: healView({ containers: nodeContainers.map((x) => ({ name: x.name, state: x.state })), readiness, registry: registry ? { name: c.registryName, ...registry } : undefined, network }) } : {}),
+      ...(mirrors?.rows.length ? { mirrors: mirrors.rows } : {}),
       flux: fluxRows(flux.items, now),
       // releases Flux owns are listed with the Flux objects already
       helm: helm.releases.filter((h) => !fluxManaged.has(`${h.namespace}/${h.name}`) || c.fluxMode === 'none').map((h) => ({ name: h.name, namespace: h.namespace, chart: h.chart, status: h.status })),

@@ -26,10 +26,12 @@ On failure a diagnostics bundle (Flux objects, events, controller and failing po
     skip: { type: 'string', multiple: true, value: '<phase,...>', description: 'phases to leave out' },
     only: { type: 'string', multiple: true, value: '<phase,...>', description: 'run only these phases (their prerequisites must already be in place)' },
     helm: { type: 'string', multiple: true, value: '<release,...>', description: 'also install these add-ons with helm before Flux (metrics-server always is; FLUX_MODE=none installs all)' },
+    offline: { type: 'boolean', description: 'first check that the pull-through caches (REGISTRY_MIRRORS) hold every image the platform pulls; stop before anything is created, naming what is missing' },
   },
   examples: [
     'npx zx scripts/up.mts',
     'npx zx scripts/up.mts --dry-run',
+    'npx zx scripts/up.mts --offline          # a second run without network: the caches must hold every image',
     'npx zx scripts/up.mts --skip smoke,netpol --json > run.json',
     'FLUX_MODE=none npx zx scripts/up.mts',
     'PLATFORM_PROVIDER=existing KUBE_CONTEXT=staging FLUX_MODE=git FLUX_GIT_URL=https://github.com/me/platform npx zx scripts/up.mts --yes',
@@ -47,6 +49,11 @@ On failure a diagnostics bundle (Flux objects, events, controller and failing po
     const selected = selectPhases(PHASES, { only: ctx.flags.only, skip: ctx.flags.skip })
     // Before anything is created: a mode that cannot work here fails now, not after the cluster exists.
     assertFluxModeSupported(ctx)
+    if (ctx.flags.offline) {
+      const [{ mirrorsWanted }, { assertOfflineReady }] = await Promise.all([import('./lib/up/phases/mirrors.mts'), import('./lib/mirrors/coverage.mts')])
+      const cov = await assertOfflineReady(ctx.runner, ctx.config, ctx.root, mirrorsWanted(ctx))
+      ctx.ui.info(`offline: all ${cov.checks.length} images the platform pulls are in the caches (Helm charts are not cached: see README "Registry mirrors and an offline second run")`)
+    }
     if (ctx.dryRun) process.stderr.write(`Plan:\n${renderPlan(PHASES, selected, ctx)}\n\n`)
 
     const t0 = Date.now()
@@ -72,7 +79,7 @@ On failure a diagnostics bundle (Flux objects, events, controller and failing po
       ...(ctx.dryRun ? { plannedCommands: ctx.runner.planned } : {}),
     }
     // Diagnostics need a cluster to read from: a failure before one exists has nothing to collect.
-    const failedBeforeCluster = reports.some((r) => r.status === 'failed' && ['preflight', 'ports', 'registry', 'cluster'].includes(r.id))
+    const failedBeforeCluster = reports.some((r) => r.status === 'failed' && ['preflight', 'ports', 'registry', 'mirrors', 'cluster'].includes(r.id))
     if (error && !failedBeforeCluster && !ctx.dryRun && !ctx.signal.aborted) {
       ctx.ui.info('collecting diagnostics…')
       const dir = await writeDiagnostics({ runner: ctx.runner, config: ctx.config, context: kubeContext(ctx), stateDir: ctx.stateDir, error, report: { phases: reports } })

@@ -79,6 +79,7 @@ test('docker inspect parsing: name, image, state (exit code, error), labels, por
     ports: [{ containerPort: 5000, protocol: 'tcp', hostIp: '127.0.0.1', hostPort: 5001 }], networks: ['bridge', 'kind'],
     mounts: [{ type: 'volume', name: 'f00d', source: '/var/lib/docker/volumes/f00d/_data', destination: '/var/lib/registry' }],
     exitCode: 128, error: 'driver failed programming external connectivity', restartPolicy: 'always',
+    livePorts: [], env: [],
   }])
   // kind's nodes: on-failure with one retry; no policy at all reads as docker's default, no
   assert.is(parseContainerInspect(JSON.stringify([{ Name: '/n', State: {}, Config: {}, HostConfig: { RestartPolicy: { Name: 'on-failure', MaximumRetryCount: 1 } } }]))[0]!.restartPolicy, 'on-failure:1')

@@ -94,7 +94,7 @@ test('--dry-run prints the plan and runs no mutating command', async () => {
     const r = await runScript('up', ['--dry-run', ...ONLY, '--json'], { env: f.env })
     assert.is(r.code, 0, r.stderr)
     assert.match(r.stderr, 'Plan:')
-    assert.match(r.stderr, /addons .*\(after cluster\)/)
+    assert.match(r.stderr, /addons .*\(after cluster, mirror-wiring\)/)
     assert.equal(f.calls().filter(isMutating).map(line), [])
     const report = JSON.parse(r.stdout)
     assert.ok(report.plannedCommands.some((c: string) => c.startsWith('helm upgrade --install metrics-server')))

@@ -46,8 +46,9 @@ export function isMutating(c: Call): boolean {
       if (has('install')) return !a.includes('--export')
       return ['push', 'reconcile', 'bootstrap', 'create', 'delete', 'suspend', 'resume', 'tag', 'uninstall'].includes(words[0] ?? '')
     case 'docker': {
-      // exec of a read (cat, test, ls) changes nothing; writing hosts.toml would be `sh -c ...` or `mkdir`
-      if (words[0] === 'exec') return !['cat', 'test', 'ls', 'true'].includes(words[2] ?? '')
+      // exec of a read (cat, test, ls; find, du, wget inside a cache) changes nothing; writing hosts.toml would
+      // be `sh -c ...` or `mkdir`, removing one `rm`
+      if (words[0] === 'exec') return !['cat', 'test', 'ls', 'true', 'find', 'du', 'wget'].includes(words[2] ?? '')
       return ['build', 'push', 'run', 'rm', 'start', 'stop', 'create', 'kill'].includes(words[0] ?? '') || has('network', 'create') || has('network', 'connect')
     }
     case 'kind': return ['create', 'delete', 'load'].includes(words[0] ?? '')

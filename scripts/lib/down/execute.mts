@@ -10,7 +10,8 @@ import type { Runner } from '../shell/run.mts'
 import { MANIFEST_FILE, ownedState } from '../shell/manifest.mts'
 import { readState, writeState } from '../shell/state.mts'
 import type { Ui } from '../shell/ui.mts'
-import { disconnectNetwork, inspectContainer, inspectNetwork, removeContainer, removeNetwork } from '../tools/docker.mts'
+import { disconnectNetwork, inspectContainer, inspectNetwork, removeContainer, removeNetwork, removeVolume } from '../tools/docker.mts'
+import { MIRROR_ROLE } from '../mirrors/plan.mts'
 import { fluxUninstall } from '../tools/flux.mts'
 import { helmUninstall } from '../tools/helm.mts'
 import { kindClusters, kindDeleteCluster } from '../tools/kind.mts'
@@ -89,6 +90,25 @@ async function run(a: Action, i: ExecuteInput, stillRunning: number[]): Promise<
       const c = await inspectContainer(r, a.name, STEP)
       if (!c || !c.networks.includes(a.network)) return { result: 'absent' }
       if (c.labels[REGISTRY_LABEL] !== REGISTRY_ROLE) return { result: 'skipped', message: `container ${a.name} is not ours: left alone` }
+      return { result: (await disconnectNetwork(r, a.network, a.name, STEP)) === 'removed' ? 'deleted' : 'absent' }
+    }
+    case 'delete-mirror': {
+      const c = await inspectContainer(r, a.name, STEP)
+      let result: ActionResult = 'absent'
+      if (c) {
+        if (c.labels[REGISTRY_LABEL] !== MIRROR_ROLE) return { result: 'skipped', message: `container ${a.name} no longer carries ${REGISTRY_LABEL}=${MIRROR_ROLE}: not ours, left alone` }
+        result = (await removeContainer(r, a.name, STEP)) === 'removed' ? 'deleted' : 'absent'
+      }
+      // the volume after its container: docker refuses to remove a volume in use
+      if (a.volume && (await removeVolume(r, a.volume, STEP)) === 'removed') result = 'deleted'
+      return { result }
+    }
+    case 'delete-volume':
+      return { result: (await removeVolume(r, a.name, STEP)) === 'removed' ? 'deleted' : 'absent' }
+    case 'disconnect-mirror': {
+      const c = await inspectContainer(r, a.name, STEP)
+      if (!c || !c.networks.includes(a.network)) return { result: 'absent' }
+      if (c.labels[REGISTRY_LABEL] !== MIRROR_ROLE) return { result: 'skipped', message: `container ${a.name} is not ours: left alone` }
       return { result: (await disconnectNetwork(r, a.network, a.name, STEP)) === 'removed' ? 'deleted' : 'absent' }
     }
     case 'delete-network': {

@@ -5,7 +5,9 @@ import type { Config } from '../shell/config.mts'
 import { EXIT, StepError } from '../shell/errors.mts'
 import type { Runner } from '../shell/run.mts'
 import type { PlatformState } from '../shell/state.mts'
-import { dockerServer, inspectContainer, inspectNetwork, listContainers } from '../tools/docker.mts'
+import { dockerServer, existingVolumes, inspectContainer, inspectContainers, inspectNetwork, listContainers } from '../tools/docker.mts'
+import { DATA_DIR, MIRROR_ROLE, mirrorName, mirrorVolume, UPSTREAM_LABEL } from '../mirrors/plan.mts'
+import { DEFAULT_UPSTREAMS } from '../mirrors/upstreams.mts'
 import { kindClusters } from '../tools/kind.mts'
 import { helmReleaseNames } from '../tools/helm.mts'
 import { currentContext, kubeContexts, namespaceNames } from '../tools/kubectl.mts'
@@ -45,12 +47,13 @@ async function observeKind(i: ObserveInput): Promise<ObservedKind> {
   }
   const name = i.config.clusterName
   const netName = kindNetwork(i.env)
-  const [clusters, nodes, registry, network, onNetwork] = await Promise.all([
+  const [clusters, nodes, registry, network, onNetwork, mirrors] = await Promise.all([
     kindClusters(r, 'down'),
     listContainers(r, { label: `${KIND_CLUSTER_LABEL}=${name}` }, 'down'),
     inspectContainer(r, i.config.registryName, 'down'),
     inspectNetwork(r, netName, 'down'),
     networkClusters(r, netName),
+    observeMirrors(r, i.config.registryName),
   ])
   const rec = i.state.network
   const ours = registry?.labels[REGISTRY_LABEL] === REGISTRY_ROLE
@@ -67,8 +70,26 @@ async function observeKind(i: ObserveInput): Promise<ObservedKind> {
       ...(port ? { hostPort: port } : {}),
       volumes: (registry?.mounts ?? []).filter((m) => m.type === 'volume' && m.name).map((m) => ({ name: m.name!, anonymous: ANONYMOUS.test(m.name!) })),
     },
+    ...mirrors,
     network: { name: netName, exists: network.exists, createdByUs: Boolean(rec?.createdByUs && rec.name === netName), members: network.members, clusters: network.exists ? onNetwork : [] },
   }
+}
+
+/** The caches of this platform: labelled as one AND named as one (another platform's caches are not ours). */
+async function observeMirrors(r: Runner, registryName: string): Promise<Pick<ObservedKind, 'mirrors' | 'mirrorVolumes'>> {
+  const prefix = `${registryName}-mirror-`
+  const labelled = (await listContainers(r, { label: `${REGISTRY_LABEL}=${MIRROR_ROLE}` }, 'down')).filter((c) => c.name.startsWith(prefix))
+  const info = await inspectContainers(r, labelled.map((c) => c.name), 'down')
+  const mirrors = info.map((c) => ({
+    name: c.name,
+    upstream: c.labels[UPSTREAM_LABEL] ?? '?',
+    running: c.running,
+    networks: c.networks,
+    ...((v) => (v ? { volume: v } : {}))(c.mounts.find((m) => m.type === 'volume' && m.destination === DATA_DIR && m.name === mirrorVolume(c.name))?.name),
+  })).sort((a, b) => a.name.localeCompare(b.name))
+  // volumes named for a cache of ours whose container is gone (removed by hand without its volume)
+  const named = DEFAULT_UPSTREAMS.map((u) => mirrorVolume(mirrorName(registryName, u.host))).filter((v) => !mirrors.some((m) => m.volume === v))
+  return { mirrors, mirrorVolumes: await existingVolumes(r, named, 'down') }
 }
 
 async function observeExisting(i: ObserveInput, context: string): Promise<ObservedExisting> {

@@ -42,6 +42,7 @@ export function networkRemovable(o: Observed): boolean {
   if (k.network.clusters.some((c) => c !== k.clusterName)) return false
   const ours = new Set(k.nodes)
   if (k.registry.status === 'ours') ours.add(k.registry.name)
+  for (const m of k.mirrors ?? []) ours.add(m.name)
   return k.network.members.every((m) => ours.has(m))
 }
 
@@ -94,6 +95,20 @@ export function listItems(o: Observed, opts: ItemOptions = {}): Item[] {
       byDefault: Boolean(opts.deleteRegistry),
       choosable: r.status === 'ours',
     })
+    const mirrors = k.mirrors ?? []
+    const mirrorVolumes = k.mirrorVolumes ?? []
+    if (mirrors.length || mirrorVolumes.length) {
+      const what = [...mirrors.map((m) => `${m.upstream}${m.running ? '' : ' (stopped)'}`), ...mirrorVolumes.map((v) => `volume ${v} (its container is gone)`)]
+      items.push({
+        id: 'mirrors',
+        title: `pull-through caches (${mirrors.length})`,
+        detail: `${list(what)}, data on named volumes (caches worth keeping: the next up reuses them; --all deletes them)`,
+        hint: 'and their cached images (kept by default: the next up reuses them)',
+        exists: true,
+        byDefault: Boolean(opts.deleteRegistry),
+        choosable: true,
+      })
+    }
   }
 
   if (o.existing) {
@@ -224,12 +239,21 @@ export function planTeardown(o: Observed, choices: Choices): Plan {
     if (has('registry') && k.registry.status === 'ours') {
       for (const v of k.registry.volumes.filter((x) => !x.anonymous)) notes.push(`named volume ${v.name} is not deleted (docker volume rm ${v.name} if you want the cache gone)`)
     }
+    const mirrors = k.mirrors ?? []
+    const mirrorVolumes = k.mirrorVolumes ?? []
+    if (has('mirrors')) {
+      for (const m of mirrors) actions.push({ kind: 'delete-mirror', item: 'mirrors', name: m.name, ...(m.volume ? { volume: m.volume } : {}) })
+      for (const v of mirrorVolumes) actions.push({ kind: 'delete-volume', item: 'mirrors', name: v })
+    } else if (mirrors.length || mirrorVolumes.length) {
+      notes.push(`pull-through caches kept with their cached images (${[...mirrors.map((m) => m.name), ...mirrorVolumes].join(', ')}; delete them with --all)`)
+    }
     const net = k.network
     if (has('cluster') && networkRemovable(o)) {
       if (!has('registry') && net.members.includes(k.registry.name)) actions.push({ kind: 'disconnect-registry', item: 'cluster', name: k.registry.name, network: net.name })
+      if (!has('mirrors')) for (const m of mirrors) if (net.members.includes(m.name)) actions.push({ kind: 'disconnect-mirror', item: 'cluster', name: m.name, network: net.name })
       actions.push({ kind: 'delete-network', item: 'cluster', name: net.name })
     } else if (net.exists && net.createdByUs && has('cluster')) {
-      const strangers = net.members.filter((m) => !k.nodes.includes(m) && !(m === k.registry.name && k.registry.status === 'ours'))
+      const strangers = net.members.filter((m) => !k.nodes.includes(m) && !(m === k.registry.name && k.registry.status === 'ours') && !mirrors.some((x) => x.name === m))
       notes.push(`docker network "${net.name}" kept: ${net.clusters.some((c) => c !== k.clusterName) ? 'other kind clusters use it' : `other containers are attached: ${list(strangers)}`}`)
     }
   }
@@ -292,6 +316,9 @@ export function describeAction(a: Action): string {
     case 'delete-registry': return `remove registry container ${a.name} and its anonymous data volume`
     case 'disconnect-registry': return `disconnect the kept registry ${a.name} from the ${a.network} network (up reconnects it)`
     case 'delete-network': return `remove docker network ${a.name} (created by up, now unused)`
+    case 'delete-mirror': return `remove pull-through cache ${a.name}${a.volume ? ` and its volume ${a.volume}` : ''}`
+    case 'delete-volume': return `remove volume ${a.name} (data of a pull-through cache whose container is gone)`
+    case 'disconnect-mirror': return `disconnect the kept cache ${a.name} from the ${a.network} network (up reconnects it)`
     case 'delete-credentials': return `delete ${a.file}`
     case 'delete-state': return `delete ${list(a.files)} in ${a.dir}${a.dirs.includes('.') ? ', then the dir itself if nothing else is in it' : ''}`
     case 'delete-ca': return `delete the local CA (${a.files.map((f) => path.basename(f)).join(', ')} in ${a.dir})`
@@ -324,6 +351,10 @@ export function findLeftovers({ plan, before, after, stillRunning }: LeftoverInp
     }
     if ((removedItem('cluster') || removedItem('context')) && after.contexts.includes(after.context)) out.push(`kube context ${after.context}`)
     if (removedItem('registry') && k.registry.status === 'ours') out.push(`registry container ${k.registry.name}`)
+    if (removedItem('mirrors')) {
+      for (const m of k.mirrors ?? []) out.push(`pull-through cache ${m.name}`)
+      for (const v of k.mirrorVolumes ?? []) out.push(`volume ${v}`)
+    }
   }
 
   if (after.existing) {

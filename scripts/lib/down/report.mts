@@ -52,7 +52,8 @@ export function renderPlan(plan: Plan): string {
 
 /** The final question: it always names the cluster (or context) it is about, and says when the local CA goes. */
 export function confirmMessage(o: Observed, plan: Plan): string {
-  const q = baseConfirmMessage(o, plan)
+  let q = baseConfirmMessage(o, plan)
+  if (plan.actions.some((a) => a.kind === 'delete-mirror' || a.kind === 'delete-volume')) q = `${q} The pull-through caches go too: the next up downloads every image again.`
   return plan.actions.some((a) => a.kind === 'delete-ca') ? `${q} The local CA goes too: whatever trusts it must trust the new one the next up creates.` : q
 }
 

@@ -30,6 +30,16 @@ export interface ObservedRegistry {
   networks: string[]
 }
 
+/** A pull-through cache of this platform (label dev.platform.role=mirror, named <REGISTRY_NAME>-mirror-<upstream>). */
+export interface ObservedMirror {
+  name: string
+  upstream: string
+  running: boolean
+  /** its named data volume (the cached images), when mounted */
+  volume?: string
+  networks: string[]
+}
+
 export interface ObservedNetwork {
   name: string
   exists: boolean
@@ -51,6 +61,10 @@ export interface ObservedKind {
   /** node containers labelled io.x-k8s.kind.cluster=<clusterName> */
   nodes: string[]
   registry: ObservedRegistry
+  /** the pull-through caches (REGISTRY_MIRRORS): kept by a plain down, like the registry */
+  mirrors?: ObservedMirror[]
+  /** data volumes of caches whose container is gone (named <REGISTRY_NAME>-mirror-<upstream>-data) */
+  mirrorVolumes?: string[]
   network: ObservedNetwork
 }
 
@@ -119,6 +133,12 @@ export type Action =
   /** a kept registry leaves the network with the cluster, so the network can go (the next up reconnects it) */
   | { kind: 'disconnect-registry'; item: ItemId; name: string; network: string }
   | { kind: 'delete-network'; item: ItemId; name: string }
+  /** a cache container (re-checked: label and name) and then its named data volume */
+  | { kind: 'delete-mirror'; item: ItemId; name: string; volume?: string }
+  /** a cache's data volume whose container is already gone */
+  | { kind: 'delete-volume'; item: ItemId; name: string }
+  /** a kept cache leaves the kind network with the cluster, so the network can go (the next up reconnects it) */
+  | { kind: 'disconnect-mirror'; item: ItemId; name: string; network: string }
   | { kind: 'delete-credentials'; item: ItemId; file: string }
   /**
    * Remove exactly `files` (relative paths the suite recorded writing; never recursive), then, when nothing

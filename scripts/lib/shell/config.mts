@@ -8,6 +8,7 @@ import dotenv from 'dotenv'
 import type YAMLModule from 'yaml'
 import { EXIT, StepError } from './errors.mts'
 import { registerSecret } from './redact.mts'
+import { MIRRORS_ALLOWED, parseMirrors, type Upstream } from '../mirrors/upstreams.mts'
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..', '..')
 
@@ -27,6 +28,10 @@ export interface Config {
   registryName: string
   registryImage: string
   registryPort: number
+  /** upstreams that get a pull-through cache (empty: REGISTRY_MIRRORS=off) */
+  registryMirrors: Upstream[]
+  mirrorDockerhubUsername: string
+  mirrorDockerhubPassword: string
   ingressHttpPort: number
   ingressHttpsPort: number
   portPolicy: PortPolicy
@@ -151,6 +156,15 @@ export const KEYS: readonly KeySpec[] = [
     doc: 'Registry container image.' },
   { key: 'REGISTRY_PORT', field: 'registryPort', def: '5001', allowed: 'a port from 1 to 65535', parse: port,
     doc: 'Host port of the registry on 127.0.0.1 (not 5000: macOS AirPlay Receiver holds it). Remapped when busy unless PORT_POLICY=strict.' },
+  { key: 'REGISTRY_MIRRORS', field: 'registryMirrors', def: 'on', allowed: MIRRORS_ALLOWED, parse: (raw) => {
+    const r = parseMirrors(raw)
+    if ('error' in r) throw new Invalid(r.error)
+    return r.upstreams
+  }, doc: 'Pull-through caches of public registries (one registry container in proxy mode each, data on a named volume, kept by down, deleted by down --all); every node pulls through them first. on: docker.io, ghcr.io, quay.io, registry.k8s.io. off: no caches used (existing ones are kept). Or a list, e.g. docker.io,quay.io, where host=URL fetches that host\'s images from another registry (docker.io=https://mirror.gcr.io).' },
+  { key: 'REGISTRY_MIRROR_DOCKERHUB_USERNAME', field: 'mirrorDockerhubUsername', def: '', allowed: 'a Docker Hub user name, or empty for anonymous pulls', parse: text,
+    doc: 'Docker Hub account the docker.io cache pulls with (higher rate limits); needs REGISTRY_MIRROR_DOCKERHUB_PASSWORD.' },
+  { key: 'REGISTRY_MIRROR_DOCKERHUB_PASSWORD', field: 'mirrorDockerhubPassword', def: '', secret: true, allowed: 'a Docker Hub password or access token', parse: text,
+    doc: 'SECRET. Password/access token for REGISTRY_MIRROR_DOCKERHUB_USERNAME; reaches the cache container only through its environment (docker inspect shows it to whoever can use Docker), never printed or written to the repository.' },
   { key: 'INGRESS_HTTP_PORT', field: 'ingressHttpPort', def: '8080', allowed: 'a port from 1 to 65535', parse: port,
     doc: 'Host port on 127.0.0.1 mapped to the gateway HTTP port (apps at http://<env>.demo.localhost:<port>).' },
   { key: 'INGRESS_HTTPS_PORT', field: 'ingressHttpsPort', def: '8443', allowed: 'a port from 1 to 65535', parse: port,
@@ -334,6 +348,10 @@ function combinationProblems(c: Config): { message: string; hint: string }[] {
   }
   if (c.fluxMode === 'git' && !c.fluxGitUrl) {
     fail('FLUX_MODE=git needs FLUX_GIT_URL', 'set FLUX_GIT_URL, or use FLUX_MODE=oci (default) for a local checkout')
+  }
+  if (Boolean(c.mirrorDockerhubUsername) !== Boolean(c.mirrorDockerhubPassword)) {
+    const missing = c.mirrorDockerhubUsername ? 'REGISTRY_MIRROR_DOCKERHUB_PASSWORD' : 'REGISTRY_MIRROR_DOCKERHUB_USERNAME'
+    fail(`${missing} is empty but its pair is set: Docker Hub credentials need both`, `set ${missing}, or unset both for anonymous pulls`)
   }
   const ports = [['REGISTRY_PORT', c.registryPort], ['INGRESS_HTTP_PORT', c.ingressHttpPort], ['INGRESS_HTTPS_PORT', c.ingressHttpsPort]] as const
   for (let i = 0; i < ports.length; i++) {

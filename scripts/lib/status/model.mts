@@ -6,6 +6,7 @@ import { entryEnvironment } from '../flux/apps-artifact.mts'
 import { shortDigest } from '../promote/digest.mts'
 import { runningByEnv } from '../promote/rules.mts'
 import { renderHeal, type HealView } from '../heal/status.mts'
+import { renderMirrorRows, type MirrorRow } from '../mirrors/status.mts'
 
 type Obj = Record<string, any>
 
@@ -87,6 +88,8 @@ export interface StatusModel {
   registry?: { name: string; running: boolean; hostPort?: number; network?: string; attached?: boolean; note?: string }
   /** kind: each node's container state and Ready condition, and what is stopped or unhealthy (up heals it) */
   heal?: HealView
+  /** the pull-through caches (REGISTRY_MIRRORS): shown, not part of the health verdict (nodes fall back to the upstreams) */
+  mirrors?: MirrorRow[]
   flux: FluxRow[]
   helm: { name: string; namespace: string; chart: string; status: string }[]
   apps: AppRow[]
@@ -114,6 +117,7 @@ export function renderStatus(m: StatusModel): string {
   if (m.heal) out.push(...renderHeal(m.heal).filter((l) => l.startsWith('nodes')))
   const attached = m.registry?.network ? (m.registry.attached ? `, on the ${m.registry.network} network` : `, NOT on the ${m.registry.network} network`) : ''
   if (m.registry) out.push(`registry  ${m.registry.name}: ${m.registry.running ? `running on 127.0.0.1:${m.registry.hostPort ?? '?'}${attached}` : m.registry.note ?? `not running${attached}`}`)
+  if (m.mirrors) out.push(...renderMirrorRows(m.mirrors))
   if (m.heal) out.push(...renderHeal(m.heal).filter((l) => !l.startsWith('nodes')))
   out.push('')
   if (m.flux.length) out.push(renderTable(['flux object', 'ready', 'age', 'revision', 'message'], m.flux.map((r) => [`${r.kind}/${r.namespace}/${r.name}`, r.ready, r.age, clip(r.revision, 28), clip(r.message, 60)])))

@@ -48,6 +48,10 @@ export interface ContainerInfo {
   error?: string
   /** HostConfig.RestartPolicy: "always", "unless-stopped", "on-failure:1", "no" */
   restartPolicy?: string
+  /** NetworkSettings.Ports of a running container: the host ports really bound (a -p 127.0.0.1::5000 port is picked by docker) */
+  livePorts?: PortBinding[]
+  /** Config.Env (NAME=value; may hold secrets: compare, never print) */
+  env?: string[]
 }
 
 /** `always` | `on-failure:1` | `no` ... as `docker run --restart` takes it. Pure. */
@@ -68,6 +72,11 @@ export function parseContainerInspect(stdout: string): ContainerInfo[] {
       const [port, protocol = 'tcp'] = key.split('/')
       for (const b of list ?? []) ports.push({ containerPort: Number(port), protocol, hostIp: b.HostIp || '0.0.0.0', hostPort: Number(b.HostPort || 0) })
     }
+    const livePorts: PortBinding[] = []
+    for (const [key, list] of Object.entries((o.NetworkSettings?.Ports ?? {}) as Record<string, { HostIp?: string; HostPort?: string }[] | null>)) {
+      const [port, protocol = 'tcp'] = key.split('/')
+      for (const b of list ?? []) livePorts.push({ containerPort: Number(port), protocol, hostIp: b.HostIp || '0.0.0.0', hostPort: Number(b.HostPort || 0) })
+    }
     return {
       id: String(o.Id ?? ''),
       name: String(o.Name ?? '').replace(/^\//, ''),
@@ -81,6 +90,8 @@ export function parseContainerInspect(stdout: string): ContainerInfo[] {
       ...(typeof o.State?.ExitCode === 'number' ? { exitCode: o.State.ExitCode } : {}),
       ...(o.State?.Error ? { error: String(o.State.Error) } : {}),
       restartPolicy: restartPolicyOf(o.HostConfig?.RestartPolicy),
+      livePorts,
+      env: Array.isArray(o.Config?.Env) ? (o.Config.Env as unknown[]).map(String) : [],
     }
   })
 }
@@ -131,11 +142,12 @@ export async function listContainers(r: Runner, filter: { label?: string; name?:
  * nothing (a flaky image pull) is tried once more. The error carries the daemon's own reason.
  */
 /** hint: what to do next, or a function of the daemon's reason (a busy port and a broken bridge need different advice). */
-export async function runContainer(r: Runner, args: string[], step = 'docker', hint?: string | ((reason: string) => string)): Promise<void> {
+export async function runContainer(r: Runner, args: string[], step = 'docker', hint?: string | ((reason: string) => string), o: { env?: Record<string, string> } = {}): Promise<void> {
   const name = args[args.indexOf('--name') + 1]
   const command = formatCommand('docker', ['run', ...args])
   for (let attempt = 1; ; attempt++) {
-    const res = await r.run('docker', ['run', ...args], { step, mutating: true, timeoutMs: 300_000, nothrow: true })
+    // o.env: values behind `-e NAME` flags (secrets), so they are on no command line
+    const res = await r.run('docker', ['run', ...args], { step, mutating: true, timeoutMs: 300_000, nothrow: true, ...(o.env ? { env: o.env } : {}) })
     if (res.ok) return
     const reason = lastLine(res.stderr) || lastLine(res.stdout) || `exit ${res.exitCode}`
     const nameTaken = /Conflict\. The container name/.test(res.stderr)
@@ -217,6 +229,12 @@ export async function writeContainerFiles(r: Runner, container: string, files: s
   await r.run('docker', ['exec', '-i', container, 'sh', '-c', script], { step, mutating: true, input: content, timeoutMs: 30_000 })
 }
 
+/** Remove files inside a running container (`docker exec <c> rm -f f...`); missing files are fine. Mutating. */
+export async function removeContainerFiles(r: Runner, container: string, files: string[], step = 'docker'): Promise<void> {
+  if (!files.length) return
+  await r.run('docker', ['exec', container, 'rm', '-f', ...files], { step, mutating: true, timeoutMs: 30_000 })
+}
+
 /** The registry container as status shows it: running? which host port serves its 5000/tcp? Never throws. Read-only. */
 export async function registryStatus(r: Runner, name: string, step = 'status'): Promise<{ exists: boolean; running: boolean; hostPort?: number; networks: string[]; error?: string }> {
   try {
@@ -227,6 +245,40 @@ export async function registryStatus(r: Runner, name: string, step = 'status'): 
   } catch (e) {
     return { exists: false, running: false, networks: [], error: e instanceof Error ? e.message : String(e) }
   }
+}
+
+/**
+ * `docker exec <container> <argv...>` for a read-only look inside (the pull-through caches' storage and
+ * counters); never throws for a failed command, the caller reads exitCode/stderr. Read-only.
+ */
+export async function execRead(r: Runner, container: string, argv: string[], step = 'docker', timeoutMs = 30_000): Promise<{ ok: boolean; stdout: string; stderr: string; timedOut: boolean }> {
+  const res = await r.run('docker', ['exec', container, ...argv], { step, nothrow: true, timeoutMs })
+  return { ok: res.ok, stdout: res.stdout, stderr: res.stderr, timedOut: Boolean(res.timedOut) }
+}
+
+/**
+ * `docker run --rm --network none <args>`: a throwaway container that only reads (a volume mounted :ro) and is
+ * gone when it exits; nothing outlives the call, so it is not a mutating call (it also runs under --dry-run).
+ */
+export async function runThrowaway(r: Runner, args: string[], step = 'docker', timeoutMs = 60_000): Promise<{ ok: boolean; stdout: string; stderr: string }> {
+  const res = await r.run('docker', ['run', '--rm', '--network', 'none', ...args], { step, nothrow: true, timeoutMs })
+  return { ok: res.ok, stdout: res.stdout, stderr: res.stderr }
+}
+
+/** `docker volume rm`: already gone counts as removed; a volume still in use is an error. Mutating. */
+export async function removeVolume(r: Runner, name: string, step = 'docker'): Promise<'removed' | 'absent'> {
+  const res = await r.run('docker', ['volume', 'rm', name], { step, mutating: true, timeoutMs: 60_000, nothrow: true })
+  if (res.ok) return 'removed'
+  if (/no such volume/i.test(res.stderr)) return 'absent'
+  throw new StepError({ step, message: `docker volume rm ${name} failed: ${lastLine(res.stderr)}`, command: `docker volume rm ${name}`, hint: `see docker ps -a --filter volume=${name}`, exitCode: EXIT.commandFailed })
+}
+
+/** Names of existing volumes among `names` (`docker volume ls`). Read-only. */
+export async function existingVolumes(r: Runner, names: string[], step = 'docker'): Promise<string[]> {
+  if (!names.length) return []
+  const res = await r.run('docker', ['volume', 'ls', '--format', '{{.Name}}'], { step, timeoutMs: 30_000 })
+  const all = new Set(res.stdout.split('\n').map((l) => l.trim()).filter(Boolean))
+  return names.filter((n) => all.has(n))
 }
 
 // ---- networks (down) ----

@@ -5,6 +5,8 @@ import { portsPhase } from './phases/ports.mts'
 import { preflightPhase } from './phases/preflight.mts'
 import { registryPhase } from './phases/registry.mts'
 import { wiringPhase } from './phases/wiring.mts'
+import { mirrorsPhase } from './phases/mirrors.mts'
+import { mirrorWiringPhase } from './phases/mirror-wiring.mts'
 import { imagePhase } from './phases/image.mts'
 import { addonsPhase } from './phases/addons.mts'
 import { tlsPhase } from './phases/tls.mts'
@@ -17,8 +19,10 @@ export const PHASES: Phase[] = [
   preflightPhase,
   portsPhase,
   registryPhase,
+  mirrorsPhase,
   clusterPhase,
   wiringPhase,
+  mirrorWiringPhase,
   imagePhase,
   addonsPhase,
   tlsPhase,

@@ -10,6 +10,8 @@ export interface UpFlags extends FlagValues {
   skip: string[] | undefined
   only: string[] | undefined
   'keep-going': boolean
+  /** check that the pull-through caches hold every image the platform needs before anything runs */
+  offline?: boolean
   /** add-ons to install with helm before Flux, besides metrics-server (release names) */
   helm?: string[]
 }

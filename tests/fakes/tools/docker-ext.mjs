@@ -100,7 +100,8 @@ export async function startPorts(d, c) {
     }
   }
   c.State = { ...c.State, Status: 'running', Running: true, StartedAt: now() }
-  c.NetworkSettings.Ports = c.HostConfig.PortBindings ?? {}
+  // a binding without a host port (-p 127.0.0.1::5000) gets one the daemon picks, shown only in NetworkSettings
+  c.NetworkSettings.Ports = Object.fromEntries(Object.entries(c.HostConfig.PortBindings ?? {}).map(([k, list]) => [k, (list ?? []).map((b) => ({ ...b, HostPort: b.HostPort || String(32768 + Math.floor(Math.random() * 28000)) }))]))
   return undefined
 }
 
@@ -125,6 +126,7 @@ function parseRun(argv) {
       else if (a === '-e' || a === '--env') o.env.push(v)
       else if (a === '--hostname' || a === '-h') o.hostname = v
       else if (a === '-v' || a === '--volume') o.volumes.push(v)
+      else if (a === '--entrypoint') o.entrypoint = v
     } else if (a === '-d' || a === '--detach') o.detach = true
     else if (a === '--rm') o.rm = true
     else if (/^-[a-z]+$/.test(a)) { if (a.includes('d')) o.detach = true }
@@ -134,11 +136,15 @@ function parseRun(argv) {
   return o
 }
 
-async function run({ argv, state }) {
+async function run({ argv, state, env = {} }) {
   const d = docker(state)
   const o = parseRun(argv.slice(1))
+  // `-e NAME` takes the value from the CLI's own environment; a name that is not set there is left out
+  o.env = o.env.flatMap((e) => (e.includes('=') ? [e] : env[e] !== undefined ? [`${e}=${env[e]}`] : []))
   const fail = (m) => err(`docker: Error response from daemon: ${m}\n\nRun 'docker run --help' for more information`, 125)
   if (!o.image) return err(`docker: 'docker run' requires at least 1 argument\n\nUsage:  docker run [OPTIONS] IMAGE [COMMAND] [ARG...]\n\nSee 'docker run --help' for more information`, 125)
+  const once = throwawayRun(d, o) // docker-mirrors.mjs: `run --rm --entrypoint find -v <cache volume>:...:ro`
+  if (once) return once
   const name = o.name ?? `fake_${crypto.randomBytes(3).toString('hex')}`
   if (d.containers[name]) return fail(`Conflict. The container name "/${name}" is already in use by container "${d.containers[name].Id}". You have to remove (or rename) that container to be able to reuse that name.`)
   if (!d.networks[o.network]) return fail(`network ${o.network} not found`)
@@ -461,6 +467,7 @@ function sh(c, script, stdin) {
       }
       continue
     }
+    if (w[0] === 'rm') { for (const f of w.slice(1).filter((x) => !x.startsWith('-'))) delete c.files[f]; continue }
     if (w[0] === 'test' && (w[1] === '-f' || w[1] === '-e')) { if (!(w[2] in c.files)) return { code: 1, stdout, stderr: '' }; continue }
     return { code: 127, stdout, stderr: `sh: 1: ${w[0]}: not found\n` }
   }
@@ -484,9 +491,12 @@ function exec({ argv, state, stdin }) {
   if (!c.State.Running) return err(`Error response from daemon: container ${c.Id} is not running`)
   const input = interactive ? stdin ?? '' : ''
   if ((cmd[0] === 'sh' || cmd[0] === 'bash' || cmd[0] === '/bin/sh') && cmd[1] === '-c') return sh(c, cmd[2] ?? '', input)
-  if (cmd[0] === 'cat' || cmd[0] === 'mkdir' || cmd[0] === 'test' || cmd[0] === 'true') return sh(c, cmd.map((x) => `'${x}'`).join(' '), input)
+  if (cmd[0] === 'cat' || cmd[0] === 'mkdir' || cmd[0] === 'test' || cmd[0] === 'true' || cmd[0] === 'rm') return sh(c, cmd.map((x) => `'${x}'`).join(' '), input)
+  const cache = mirrorExec(c, cmd) // docker-mirrors.mjs: find/du/wget inside a pull-through cache
+  if (cache) return cache
   return err(`OCI runtime exec failed: exec failed: unable to start container process: exec: "${cmd[0]}": executable file not found in $PATH: unknown`, 127)
 }
+import { mirrorExec, throwawayRun } from './docker-mirrors.mjs'
 
 // ---------- logs: what a container printed (state `logs`, one string), `--tail N` keeps the last N lines ----------
 function logs({ argv, state }) {

@@ -176,7 +176,8 @@ async function installReleases(ctx: UpContext, addons: Addon[], update: (s: stri
 export const addonsPhase: Phase = {
   id: 'addons',
   title: 'namespaces, secrets, helm add-ons',
-  needs: ['cluster'],
+  // nodes pull the add-ons' images: through the caches when there are any
+  needs: ['cluster', 'mirror-wiring'],
   async run(ctx, step) {
     const all = readAddons(ctx.root)
     let chosen: Addon[]

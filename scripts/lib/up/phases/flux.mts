@@ -436,7 +436,7 @@ export const fluxPhase: Phase = {
   id: 'flux',
   title: 'Flux and the GitOps content',
   // tls: the CA Secret must be there before Flux applies the ClusterIssuer that reads it
-  needs: ['wiring', 'image', 'addons', 'tls'],
+  needs: ['wiring', 'mirror-wiring', 'image', 'addons', 'tls'],
   async run(ctx, step) {
     return { note: await runFlux(ctx, (s) => step?.update(s)) }
   },
