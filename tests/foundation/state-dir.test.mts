@@ -56,7 +56,9 @@ test('a real git repo: a dir with tracked files is refused (exit 2, naming STATE
     fs.writeFileSync(path.join(repo, 'scratch', 'mine.txt'), 'mine')
     execFileSync('git', ['-C', repo, 'init', '-q'])
     execFileSync('git', ['-C', repo, 'add', 'docs'])
-    const tracked = (d: string) => trackedFiles(runner, d)
+    // a generous limit: the product gives git 15s and then only warns; a disk stalled by other work (two suites
+    // building images at once) once made git miss that, and this test is about the answer, not the limit
+    const tracked = (d: string) => trackedFiles(runner, d, 'config', 120_000)
     const check = async (dir: string, configured: string) => {
       try { await checkStateDir({ configured, dir, root: repo, home: '/nonexistent-home', tracked, warn: () => {} }); return undefined } catch (e) { return e as StepError }
     }

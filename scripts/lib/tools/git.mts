@@ -28,8 +28,8 @@ export type TrackedFiles = { known: true; files: string[] } | { known: false; re
  * Files git tracks at or under `dir` (paths from the top of the repository). Not a repository, or no git at all
  * (a tarball checkout), means nothing is tracked there. Read-only.
  */
-export async function trackedFiles(r: Runner, dir: string, step = 'config'): Promise<TrackedFiles> {
-  const res = await r.run('git', ['-C', dir, 'ls-files', '-z', '--full-name', '--', '.'], { step, nothrow: true, timeoutMs: 15_000 })
+export async function trackedFiles(r: Runner, dir: string, step = 'config', timeoutMs = 15_000): Promise<TrackedFiles> {
+  const res = await r.run('git', ['-C', dir, 'ls-files', '-z', '--full-name', '--', '.'], { step, nothrow: true, timeoutMs })
   if (res.ok) return { known: true, files: res.stdout.split('\0').filter(Boolean) }
   // 128 "fatal: not a git repository" (or inside .git itself); 127: git is not installed
   if (res.exitCode === 127 || /not a git repository/i.test(res.stderr)) return { known: true, files: [] }
