@@ -76,6 +76,19 @@ test('after npm ci the preload does nothing: the scripts and plain node run as b
   assert.is(plain.stdout, 'ok\n')
 })
 
+test('a .mts outside any package (no package.json above it, e.g. a generated test file in /tmp) runs under the preload', async () => {
+  const dir = tempDir('first-run-loose-')
+  try {
+    const file = path.join(dir, 'loose.mts')
+    fs.writeFileSync(file, 'const n: number = 42\nconsole.log(`loose ${n}`)\n')
+    const r = await runNode([file], { env: { ...process.env, NODE_OPTIONS: npmrc()['node-options'] } })
+    assert.is(r.code, 0, r.stderr)
+    assert.is(r.stdout, 'loose 42\n')
+  } finally {
+    removeDir(dir)
+  }
+})
+
 test('package.json tells the truth: the scripts need Node >= 22.18 (npm ci brings 24); npm ci itself works on Node 20', () => {
   const pkg = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8'))
   assert.is(pkg.engines.node, '>=22.18.0')

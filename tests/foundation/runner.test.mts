@@ -1,4 +1,5 @@
 import fs from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -12,6 +13,22 @@ const capture = () => {
   const lines: string[] = []
   return { lines, log: (l: string) => { lines.push(l) } }
 }
+
+test('a tool never runs under the user\'s ~/.bashrc, even with SHLVL unset (cron, systemd, some CI)', async () => {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'runner-home-'))
+  try {
+    const marker = path.join(home, 'bashrc-ran')
+    fs.writeFileSync(path.join(home, '.bashrc'), `touch ${marker}\n`)
+    const env: NodeJS.ProcessEnv = { ...process.env, HOME: home }
+    delete env.SHLVL
+    const r = createRunner({ env, log: () => {} })
+    const res = await r.run('sh', ['-c', 'echo ran'], { step: 'test' })
+    assert.is(res.stdout.trim(), 'ran')
+    assert.not.ok(fs.existsSync(marker), '~/.bashrc was sourced')
+  } finally {
+    fs.rmSync(home, { recursive: true, force: true })
+  }
+})
 
 test('dry-run prints mutating calls instead of running them, but runs read-only queries', async () => {
   const c = capture()

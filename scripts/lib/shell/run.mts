@@ -155,6 +155,10 @@ export function createRunner(options: RunnerOptions = {}): Runner {
 
   async function once(bin: string, args: readonly string[], opts: RunOptions): Promise<RunResult> {
     const env = { ...baseEnv, ...opts.env } as NodeJS.ProcessEnv
+    // zx runs the command through bash, and Node's pipes are sockets: a bash that thinks it is top-level (SHLVL unset,
+    // as under cron, systemd or some CI) then takes itself for an rshd shell and sources ~/.bashrc on every call
+    // (seen here: pyenv's rehash in root's .bashrc waiting 60s on a stale lock, every call)
+    if (!env.SHLVL || env.SHLVL === '0') env.SHLVL = '1'
     const t0 = Date.now()
     const p = $({
       quiet: true,
