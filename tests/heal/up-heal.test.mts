@@ -4,20 +4,8 @@
 import { spawnSync } from 'node:child_process'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { commandLines } from '../helpers/fakes.mts'
-import { LAYER, mutatingLines, up, world, type World } from '../cluster/support.mts'
-
-const docker = (w: World, args: string[]) => spawnSync('docker', args, { env: w.env, encoding: 'utf8' })
-const NODES = ['platform-control-plane', 'platform-worker', 'platform-worker2']
-const starts = (w: World) => commandLines(w.calls('docker')).filter((l) => l.startsWith('docker start '))
-const deletions = (w: World) => mutatingLines(w.calls()).filter((l) => /\b(rm|delete)\b/.test(l))
-
-async function converged(env: NodeJS.ProcessEnv = {}): Promise<World> {
-  const w = await world(env)
-  const r = await up(w)
-  assert.is(r.code, 0, r.stderr)
-  return w
-}
+import { LAYER, mutatingLines, up } from '../cluster/support.mts'
+import { converged, deletions, docker, NODES, starts } from './support.mts'
 
 test('every node, the registry stopped and the registry off the kind network: up starts them (control plane first), re-connects, says what it healed; a second up changes nothing', async () => {
   const w = await converged()

@@ -12,6 +12,7 @@
 import { spawn, spawnSync } from 'node:child_process'
 import crypto from 'node:crypto'
 import fs from 'node:fs'
+// kind asks the OS for a free port (listen on :0); see listener-port.mjs for why the fake draws another way
 import { listenerPort } from './listener-port.mjs'
 import { CLUSTER_LABEL, DEFAULT_NODE_IMAGE, ROLE_LABEL, dropKube, err, flag, has, kubeconfigYaml, nameOf, planNodes, readConfig, readyLines, setContext, writeKube } from './kind-ext.mjs'
 
@@ -94,10 +95,6 @@ function ensureNetwork(name) {
 
 // ---- nodes (provision.go) ----
 
-// kind asks the OS for a free port (listen on :0, close, hand it to docker); see listener-port.mjs for why the fake
-// draws from below the ephemeral range instead.
-const freePort = listenerPort
-
 async function runArgs(s, cluster, network, env) {
   const args = ['run', '--name', s.name, '--hostname', s.name, '--label', `${ROLE_LABEL}=${s.role}`,
     ...(env?.FAKE_KIND_PRIVILEGED === '0' ? [] : ['--privileged']), '--security-opt', 'seccomp=unconfined', '--security-opt', 'apparmor=unconfined',
@@ -106,11 +103,11 @@ async function runArgs(s, cluster, network, env) {
     '-e', 'KIND_EXPERIMENTAL_CONTAINERD_SNAPSHOTTER',
     '--detach', '--tty', '--label', `${CLUSTER_LABEL}=${cluster}`, '--net', network, '--restart=on-failure:1', '--init=false', '--cgroupns=private']
   const mappings = [...(s.extraPortMappings ?? [])]
-  if (s.role === 'control-plane') mappings.push({ listenAddress: '127.0.0.1', hostPort: await freePort(), containerPort: 6443 })
+  if (s.role === 'control-plane') mappings.push({ listenAddress: '127.0.0.1', hostPort: await listenerPort(), containerPort: 6443 })
   for (const m of mappings) {
     const addr = m.listenAddress || '0.0.0.0'
     const host = addr.includes(':') ? `[${addr}]` : addr
-    args.push(`--publish=${host}:${m.hostPort || (await freePort(addr))}:${m.containerPort}/${m.protocol ?? 'TCP'}`)
+    args.push(`--publish=${host}:${m.hostPort || (await listenerPort(addr))}:${m.containerPort}/${m.protocol ?? 'TCP'}`)
   }
   if (s.role === 'control-plane') args.push('-e', 'KUBECONFIG=/etc/kubernetes/admin.conf')
   args.push(s.image)

@@ -5,7 +5,7 @@
 // parsing, node planning and kube side below are shared.
 import fs from 'node:fs'
 import crypto from 'node:crypto'
-import net from 'node:net'
+import { listenerPort } from './listener-port.mjs'
 import { docker, newContainer, newNetwork, startPorts } from './docker-ext.mjs'
 
 // yaml and the kube store load only for the commands that need them (every fake call is a new process)
@@ -63,17 +63,6 @@ function nodeObject(name, role, labels, version) {
     status: { conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status' }], nodeInfo: { kubeletVersion: version, containerRuntimeVersion: 'containerd://2.1.4' } },
   }
 }
-
-// kind asks the OS for a free port for the API server (net.Listen on port 0); a random one could be held by a
-// real process on this machine, and the node's docker run would then fail like a port clash.
-const freeApiServerPort = () => new Promise((resolve, reject) => {
-  const srv = net.createServer()
-  srv.once('error', reject)
-  srv.listen({ port: 0, host: '127.0.0.1' }, () => {
-    const port = srv.address().port
-    srv.close(() => resolve(String(port)))
-  })
-})
 
 /** The --config file as kind reads it: { config, configPath } or { error } (kind's messages). */
 export async function readConfig(args, stdin) {
@@ -163,7 +152,8 @@ async function createCluster(args, state, stdin, env) {
   const created = []
   for (const s of specs) {
     const portBindings = {}
-    if (s.role === 'control-plane' && !portBindings['6443/tcp']) portBindings['6443/tcp'] = [{ HostIp: '127.0.0.1', HostPort: await freeApiServerPort() }]
+    // kind asks the OS for a free port (net.Listen :0); see listener-port.mjs for why the fake draws another way
+    if (s.role === 'control-plane' && !portBindings['6443/tcp']) portBindings['6443/tcp'] = [{ HostIp: '127.0.0.1', HostPort: String(await listenerPort()) }]
     for (const m of s.extraPortMappings ?? []) {
       const key = `${m.containerPort}/${String(m.protocol ?? 'TCP').toLowerCase()}`
       ;(portBindings[key] ??= []).push({ HostIp: m.listenAddress ?? '0.0.0.0', HostPort: String(m.hostPort ?? 0) })
