@@ -35,7 +35,8 @@ export type RegistryAction =
   | { action: 'recreate'; reasons: string[] }
   | { action: 'clash'; reason: string }
 
-const normalizeImage = (ref: string) => ref.replace(/^(docker\.io\/)?(library\/)?/, '')
+/** `docker.io/library/registry:3` and `registry:3` name the same image. */
+export const normalizeImage = (ref: string) => ref.replace(/^(docker\.io\/)?(library\/)?/, '')
 
 export function decideRegistry(observed: RegistryObserved | undefined, wanted: RegistryWanted): RegistryAction {
   if (!observed) return { action: 'create' }

@@ -2,7 +2,7 @@
 // look like, what to do with the one that exists, and the containerd hosts.toml that sends each node's pulls of
 // that upstream to it first. Pure (no I/O).
 
-import { CERTS_DIR } from '../cluster/registry-wiring.mts'
+import { CERTS_DIR, normalizeImage, type RegistryAction } from '../cluster/registry-wiring.mts'
 import { upstreamSlug, type Upstream } from './upstreams.mts'
 
 /** Same label key as the local registry (down and status find both by it); the value tells them apart. */
@@ -96,14 +96,8 @@ export interface MirrorObserved {
   volume?: string
 }
 
-export type MirrorAction =
-  | { action: 'create' }
-  | { action: 'reuse' }
-  | { action: 'start' }
-  | { action: 'recreate'; reasons: string[] }
-  | { action: 'clash'; reason: string }
-
-const normalizeImage = (ref: string) => ref.replace(/^(docker\.io\/)?(library\/)?/, '')
+// a cache is a registry container: the same decisions (create, reuse, start, re-create with reasons, or a clash)
+export type MirrorAction = RegistryAction
 const envValue = (env: string[], key: string) => {
   const e = env.find((x) => x.startsWith(`${key}=`))
   return e === undefined ? undefined : e.slice(key.length + 1)
