@@ -2,30 +2,10 @@
 // volume; removed with --all, volume included), and the leftover check against what the engine really holds
 // afterwards. The kind network's rules: down-network.test.mts.
 import * as assert from 'uvu/assert'
-import { dockerTier, type World } from './tier.mts'
+import { dockerTier } from './tier.mts'
+import { CLUSTER_LAYER, exists, nodes, platform } from './down-support.mts'
 
 const tier = dockerTier('down')
-const CLUSTER_LAYER = ['--only', 'ports,registry,cluster,wiring']
-
-const exists = (w: World, kind: 'container' | 'network' | 'volume', name: string) => w.docker([kind, 'inspect', name]).status === 0
-const nodes = (w: World) => w.docker(['ps', '-a', '-q', '--filter', `label=io.x-k8s.kind.cluster=${w.names.cluster}`]).stdout.split('\n').filter(Boolean)
-
-/** Volumes of the world's containers right now: node /var volumes and the registry's. */
-function volumesOf(w: World): { nodes: string[]; registry: string[] } {
-  const mounts = (names: string[]) => names.length
-    ? (JSON.parse(w.docker(['inspect', '--type', 'container', ...names]).stdout) as { Mounts: { Type: string; Name: string }[] }[]).flatMap((c) => c.Mounts.filter((m) => m.Type === 'volume').map((m) => m.Name))
-    : []
-  return { nodes: mounts(nodes(w)), registry: mounts([w.names.registry]) }
-}
-
-async function platform(w: World): Promise<{ nodes: string[]; registry: string[] }> {
-  const r = await w.up(CLUSTER_LAYER)
-  assert.is(r.code, 0, r.stderr)
-  const v = volumesOf(w)
-  assert.is(v.nodes.length, 2)
-  assert.is(v.registry.length, 1)
-  return v
-}
 
 tier.test('down --yes: nodes and their volumes go, the registry stays with its volume but leaves the network, the unused network goes; a second down deletes nothing', async () => {
   const w = await tier.world()

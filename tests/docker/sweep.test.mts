@@ -10,10 +10,10 @@ import { sweepStale } from './session.mts'
 import { HASH_LABEL, pinStandIn, STANDIN_LABEL } from './standins.mts'
 import { readEvents, sweep } from './sweep.mts'
 import { dockerTier, type World } from './tier.mts'
+import { exists } from './down-support.mts'
 
 const tier = dockerTier('swp')
 
-const exists = (w: World, kind: 'container' | 'network' | 'volume' | 'image', name: string) => w.docker([kind, 'inspect', name]).status === 0
 const volumeOf = (w: World, name: string) => (JSON.parse(w.docker(['inspect', name]).stdout) as { Mounts: { Name: string }[] }[])[0]!.Mounts[0]!.Name
 
 async function until(what: string, check: () => boolean): Promise<void> {

@@ -5,27 +5,13 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import type { FakeEnv } from '../helpers/fakes.mts'
 import { isMutating, line as callLine } from '../up/world.mts'
-import { buildTemplate, GATE_FLAGS, line, startServices, world, type Services } from './world.mts'
+import { GATE_FLAGS, line, short, syncedTemplate } from './world.mts'
 
-let services: Services
-let template: FakeEnv
-
-test.before(async () => {
-  services = await startServices()
-  template = await buildTemplate(services, { synced: true })
-})
-
-test.after(async () => {
-  template?.cleanup()
-  await services?.stop()
-})
-
-const short = (hex: string) => `sha256:${hex.slice(0, 12)}`
+const suite = syncedTemplate(test)
 
 test('promote dev staging: shows the diff, runs the gate on dev, moves staging, reconciles and smokes it; a second run does nothing', async () => {
-  const w = world(template, services)
+  const w = suite.world()
   try {
     const t0 = w.tags()
     const dev = t0.dev!
@@ -77,11 +63,11 @@ test('promote dev staging: shows the diff, runs the gate on dev, moves staging, 
 })
 
 test('a red gate (dev answers 500 on /work) refuses with exit 1 and changes nothing', async () => {
-  const w = world(template, services)
+  const w = suite.world()
   try {
     const t0 = w.tags()
     const t1 = t0
-    w.route('dev', services.apps.broken)
+    w.route('dev', suite.services.apps.broken)
     w.f.clearCalls()
     const r = await w.run(['dev', 'staging', '--yes', '--json', ...GATE_FLAGS])
     assert.is(r.code, 1, line(r))

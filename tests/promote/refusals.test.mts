@@ -3,28 +3,14 @@
 // git mode), and --dry-run. The template ran up and a sync with a new image.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import type { FakeEnv } from '../helpers/fakes.mts'
 import { runScript } from '../helpers/proc.mts'
 import { clusterWorld, isMutating, line as callLine } from '../up/world.mts'
-import { buildTemplate, line, startServices, world, type Services } from './world.mts'
+import { line, short, syncedTemplate } from './world.mts'
 
-let services: Services
-let template: FakeEnv
-
-test.before(async () => {
-  services = await startServices()
-  template = await buildTemplate(services, { synced: true })
-})
-
-test.after(async () => {
-  template?.cleanup()
-  await services?.stop()
-})
-
-const short = (hex: string) => `sha256:${hex.slice(0, 12)}`
+const suite = syncedTemplate(test)
 
 test('up started every environment at one digest on its own tag; the sync moved only dev; status shows who is behind', async () => {
-  const w = world(template, services)
+  const w = suite.world()
   try {
     const t = w.tags()
     const first = t['dev-previous']!
@@ -46,7 +32,7 @@ test('up started every environment at one digest on its own tag; the sync moved 
 })
 
 test('refusals before anything changes: a digest dev does not run, out of order (names --skip-staging), no terminal without --yes, no previous digest: exit 4; git mode: exit 2', async () => {
-  const w = world(template, services)
+  const w = suite.world()
   try {
     const t0 = w.tags()
     // (the parsing of flags and positionals alone is covered in rules.test.mts)
@@ -81,7 +67,7 @@ test('refusals before anything changes: a digest dev does not run, out of order 
 })
 
 test('--dry-run shows the diff and what would happen, needs no terminal, and moves nothing', async () => {
-  const w = world(template, services)
+  const w = suite.world()
   try {
     const t1 = w.tags()
     w.f.clearCalls()

@@ -4,27 +4,13 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import type { FakeEnv } from '../helpers/fakes.mts'
 import { runScript } from '../helpers/proc.mts'
-import { buildTemplate, GATE_FLAGS, line, startServices, world, type Services } from './world.mts'
+import { GATE_FLAGS, line, short, syncedTemplate } from './world.mts'
 
-let services: Services
-let template: FakeEnv
-
-test.before(async () => {
-  services = await startServices()
-  template = await buildTemplate(services, { synced: true })
-})
-
-test.after(async () => {
-  template?.cleanup()
-  await services?.stop()
-})
-
-const short = (hex: string) => `sha256:${hex.slice(0, 12)}`
+const suite = syncedTemplate(test)
 
 test('rollback: --to --digest (a prefix) puts any digest into production without a gate; --undo goes back to the previous one', async () => {
-  const w = world(template, services)
+  const w = suite.world()
   try {
     const a = w.tags().production!
     const b = w.tags().dev!
@@ -53,7 +39,7 @@ test('rollback: --to --digest (a prefix) puts any digest into production without
 })
 
 test('a target that fails to apply after the move exits non-zero naming --undo; the tag has moved and says so', async () => {
-  const w = world(template, services)
+  const w = suite.world()
   try {
     const b = w.tags().dev!
     w.f.inject({ tool: 'flux', match: 'reconcile kustomization apps-staging', exitCode: 1, stderr: "► annotating Kustomization apps-staging in flux-system namespace\n✔ Kustomization annotated\n◎ waiting for Kustomization reconciliation\n✗ Kustomization reconciliation failed: health check failed after 5m0s: timeout waiting for: [Deployment/demo-staging/demo status: 'InProgress']\n" })
@@ -72,7 +58,7 @@ test('a target that fails to apply after the move exits non-zero naming --undo; 
 })
 
 test('a tag that went missing comes back at what its environment runs, not at dev\'s digest', async () => {
-  const w = world(template, services)
+  const w = suite.world()
   try {
     const t = w.tags()
     w.f.setState((st) => { delete st.flux.artifacts['apps:staging'] })

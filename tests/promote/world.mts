@@ -165,3 +165,29 @@ export async function syncNewImage(f: FakeEnv): Promise<ProcResult> {
 }
 
 export { freePort, line }
+
+/** The short digest the CLI prints (sha256: and 12 hex digits), spelt out here so the tests do not echo the product. */
+export const short = (hex: string) => `sha256:${hex.slice(0, 12)}`
+
+type Hooks = { before: (fn: () => Promise<void>) => void; after: (fn: () => Promise<void>) => void }
+
+/**
+ * Registers a suite's hooks: one set of services and one template (up, then a sync with a new image: dev runs a
+ * digest the others do not) for the whole file, torn down after it. world() is a fresh copy for one test.
+ */
+export function syncedTemplate(suite: Hooks): { world: () => World; readonly services: Services } {
+  let services: Services | undefined
+  let template: FakeEnv | undefined
+  suite.before(async () => {
+    services = await startServices()
+    template = await buildTemplate(services, { synced: true })
+  })
+  suite.after(async () => {
+    template?.cleanup()
+    await services?.stop()
+  })
+  return {
+    world: () => world(template!, services!),
+    get services() { return services! },
+  }
+}
