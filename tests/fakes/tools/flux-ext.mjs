@@ -301,6 +301,18 @@ function getAll(state, p) {
 // The fake answers at once instead of after the timeout (tests never wait on time).
 const GENERATED_KEY = 'ecdsa-sha2-nistp384 AAAAE2VjZHNhLXNoYTItbmlzdHAzODQAAAAIbmlzdHAzODQAAABhBFAKEfakeFAKEfakeFAKEfakeFAKEfakeFAKEfakeFAKEfakeFAKEfake'
 
+// what `flux bootstrap git` prints from applying the source secret up to waiting for the GitRepository
+const SYNC_APPLIED = [
+  '► applying source secret "flux-system/flux-system"',
+  '✔ reconciled source secret',
+  '► generating sync manifests',
+  '✔ generated sync manifests',
+  '✔ sync manifests are up to date',
+  '► applying sync manifests',
+  '✔ reconciled sync configuration',
+  '◎ waiting for GitRepository "flux-system/flux-system" to be reconciled',
+]
+
 function bootstrapGit(state, p, env, dir) {
   const c = context(state, p)
   if (c.error) return c.error
@@ -348,14 +360,7 @@ function bootstrapGit(state, p, env, dir) {
     return err([
       ...head,
       `✔ public key: ${GENERATED_KEY}`,
-      '► applying source secret "flux-system/flux-system"',
-      '✔ reconciled source secret',
-      '► generating sync manifests',
-      '✔ generated sync manifests',
-      '✔ sync manifests are up to date',
-      '► applying sync manifests',
-      '✔ reconciled sync configuration',
-      '◎ waiting for GitRepository "flux-system/flux-system" to be reconciled',
+      ...SYNC_APPLIED,
       `✗ ${gitErr}`,
       '◎ waiting for Kustomization "flux-system/flux-system" to be reconciled',
       `✗ ${ksErr}`,
@@ -370,14 +375,7 @@ function bootstrapGit(state, p, env, dir) {
   runControllers(state, c.name, dir)
   return ok('', [
     ...head,
-    '► applying source secret "flux-system/flux-system"',
-    '✔ reconciled source secret',
-    '► generating sync manifests',
-    '✔ generated sync manifests',
-    '✔ sync manifests are up to date',
-    '► applying sync manifests',
-    '✔ reconciled sync configuration',
-    '◎ waiting for GitRepository "flux-system/flux-system" to be reconciled',
+    ...SYNC_APPLIED,
     '✔ GitRepository reconciled successfully',
     '◎ waiting for Kustomization "flux-system/flux-system" to be reconciled',
     '✔ Kustomization reconciled successfully',
