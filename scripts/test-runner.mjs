@@ -62,6 +62,26 @@ function run(cmd, argv, timeoutMs, env = {}) {
   })
 }
 
+// One fake daemon per test file (tests/fakes/daemon.mjs): it answers the file's fake CLI calls without a Node
+// start-up each, and ends with the file. Started here, not in the test process, so its CPU is the suite's (a
+// process the runner waits for) and a file killed by its timeout cannot leave it behind.
+const FAKE_DAEMON = path.join(root, 'tests', 'fakes', 'daemon.mjs')
+async function startFakeDaemon() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'platform-fake-daemon-'))
+  const portFile = path.join(dir, 'port')
+  const child = spawn(NODE, [FAKE_DAEMON, portFile], { cwd: root, env: childEnv, stdio: ['pipe', 'ignore', 'pipe'] })
+  let log = ''
+  child.stderr.on('data', (d) => { log += d })
+  const closed = new Promise((resolve) => child.on('close', resolve))
+  child.stdin.on('error', () => {})
+  for (let waited = 0; !fs.existsSync(portFile) && child.exitCode === null && waited < 30_000; waited += 5) await new Promise((r) => setTimeout(r, 5))
+  const address = fs.existsSync(portFile) ? fs.readFileSync(portFile, 'utf8') : undefined
+  fs.rmSync(dir, { recursive: true, force: true })
+  const stop = async () => { child.stdin.end(); await closed; return log ? `[fake daemon] ${strip(log)}` : '' }
+  // without a daemon the fakes run each call as a process of their own: slower, never wrong
+  return { env: address ? { FAKE_DAEMON: address } : { FAKE_NO_DAEMON: '1' }, stop }
+}
+
 let passed = 0
 let failed = 0
 let skipped = 0
@@ -124,7 +144,9 @@ async function worker() {
     const rel = path.relative(root, f)
     const area = areas.get(path.join(path.dirname(f), 'global.mts'))
     if (area) { await area.ready; area.ran.push(rel) }
-    const r = await run(NODE, [f], FILE_TIMEOUT_MS, area?.env)
+    const daemon = await startFakeDaemon()
+    const r = await run(NODE, [f], FILE_TIMEOUT_MS, { ...area?.env, ...daemon.env })
+    r.out += await daemon.stop()
     for (const m of r.out.matchAll(/^\[skipped\] (.+)$/gm)) skippedNames.push(m[1])
     const total = Number(/Total:\s+(\d+)/.exec(r.out)?.[1] ?? NaN)
     const ok = Number(/Passed:\s+(\d+)/.exec(r.out)?.[1] ?? NaN)

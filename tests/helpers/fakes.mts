@@ -3,7 +3,7 @@
 // docker is on PATH, plus a shim that records each docker call and runs the real one, and the fake kind
 // creates real node containers (FAKE_DOCKER=real).
 
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { removeDir, tempDir } from './tmp.mts'
@@ -51,6 +51,29 @@ function realTool(tool: string): string | undefined {
 }
 const realKubectl = () => realTool('kubectl')
 
+// The fake daemon (tests/fakes/daemon.mjs) that answers every fake call of every fake world of this process: the
+// test runner's (FAKE_DAEMON), or for a test file run on its own one started on the first fakeEnv() that ends with
+// this process. FAKE_NO_DAEMON=1 runs each call as a Node process of its own instead.
+let daemon = process.env.FAKE_DAEMON || undefined
+function fakeDaemon(): string | undefined {
+  if (process.env.FAKE_NO_DAEMON === '1') return undefined
+  if (daemon) return daemon
+  const dir = tempDir('platform-fake-daemon-')
+  const portFile = path.join(dir, 'port')
+  const child = spawn(process.execPath, [path.join(REPO, 'tests', 'fakes', 'daemon.mjs'), portFile], { stdio: ['pipe', 'ignore', 'inherit'] })
+  child.unref()
+  ;(child.stdin as unknown as { unref(): void }).unref()
+  // fakeEnv() is synchronous: wait for the daemon to listen (a Node start-up, once per test process)
+  const tick = new Int32Array(new SharedArrayBuffer(4))
+  for (let waited = 0; !fs.existsSync(portFile); waited += 5) {
+    if (waited > 30_000 || child.exitCode !== null) throw new Error(`the fake daemon did not start (exit ${child.exitCode})`)
+    Atomics.wait(tick, 0, 0, 5)
+  }
+  daemon = fs.readFileSync(portFile, 'utf8')
+  removeDir(dir)
+  return daemon
+}
+
 // one line per call: the arguments separated by \x1f (one write, so concurrent calls do not interleave)
 const DOCKER_SHIM = `#!/bin/sh
 line=$(printf '%s\\037' "$@")
@@ -89,6 +112,7 @@ export function fakeEnv(initial: Record<string, unknown> = {}, extraEnv: NodeJS.
     KUBECONFIG: path.join(home, '.kube', 'config'),
     FAKE_STATE_DIR: dir,
     FAKE_NODE: process.execPath,
+    FAKE_DAEMON: fakeDaemon(),
     FAKE_REAL_KUBECTL: realKubectl(),
     STATE_DIR: path.join(dir, 'platform-state'),
     // no .env of the developer's leaks into a test (a missing PLATFORM_ENV_FILE is an error)
