@@ -4,7 +4,7 @@
 // A target that refuses connections fails healthz at once and the rest is skipped: no waiting out timeouts.
 
 import type { ReportCase } from '../reporters/model.mts'
-import { describeRequest, httpGet, isCertificateFailure, isUnreachable, type HttpResult, type HttpTarget } from './http.mts'
+import { describeRequest, httpGet, isCertificateFailure, isNotTls, isUnreachable, type HttpResult, type HttpTarget } from './http.mts'
 import { compareScrapes, readScrape, type Scrape } from './metrics-check.mts'
 
 export interface FailureLimit {
@@ -59,14 +59,15 @@ async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T, i: number
 
 type Case = Omit<ReportCase, 'classname'>
 
-export async function checkHealthz(target: HttpTarget, o: EndpointOptions): Promise<{ c: Case; unreachable: boolean; certificate?: boolean }> {
+export async function checkHealthz(target: HttpTarget, o: EndpointOptions): Promise<{ c: Case; unreachable: boolean; certificate?: boolean; notTls?: boolean }> {
   const name = `${o.prefix ?? ''}healthz`
   const r = await httpGet(target, '/healthz', { timeoutMs: o.requestTimeoutMs, signal: o.signal })
   if (r.ok && r.status === 200) return { c: { name, ok: true, message: `200 in ${r.ms} ms`, ms: r.ms }, unreachable: false }
   return {
     c: { name, ok: false, message: r.ok ? `${describeRequest(target, '/healthz')} answered HTTP ${r.status}, expected 200` : `${describeRequest(target, '/healthz')}: ${r.message}`, ms: r.ms },
-    unreachable: isUnreachable(r) || isCertificateFailure(r) || (!r.ok && r.code === 'ETIMEDOUT'),
+    unreachable: isUnreachable(r) || isCertificateFailure(r) || isNotTls(r) || (!r.ok && r.code === 'ETIMEDOUT'),
     certificate: isCertificateFailure(r),
+    notTls: isNotTls(r),
   }
 }
 
@@ -85,7 +86,7 @@ export async function checkReadyz(target: HttpTarget, o: EndpointOptions): Promi
     polls++
     last = r
     if (r.ok && r.status === 200) return { name, ok: true, message: `200 after ${secs(Date.now() - t0)} (${polls} poll${polls === 1 ? '' : 's'})`, ms: Date.now() - t0, data: { polls, waitedMs: Date.now() - t0 } }
-    if (isUnreachable(r) || isCertificateFailure(r)) return { name, ok: false, message: `${describeRequest(target, '/readyz')}: ${r.ok ? '' : r.message} while waiting for readiness`, ms: Date.now() - t0 }
+    if (isUnreachable(r) || isCertificateFailure(r) || isNotTls(r)) return { name, ok: false, message: `${describeRequest(target, '/readyz')}: ${r.ok ? '' : r.message} while waiting for readiness`, ms: Date.now() - t0 }
     if (o.signal?.aborted) return { name, ok: false, message: 'cancelled', ms: Date.now() - t0 }
     if (Date.now() + interval >= deadline) break
     // a progress line now and then, not one per poll (plain logs in CI would fill up)
@@ -159,7 +160,7 @@ export async function endpointChecks(target: HttpTarget, o: EndpointOptions): Pr
   o.progress?.(`${p}healthz`)
   const health = await checkHealthz(target, o)
   out.push(health.c)
-  if (health.unreachable) return [...out, ...skipped(['readyz', ...rest], health.certificate ? `not run: the certificate of ${target.base} was rejected` : `not run: ${target.base} is unreachable`)]
+  if (health.unreachable) return [...out, ...skipped(['readyz', ...rest], health.certificate ? `not run: the certificate of ${target.base} was rejected` : health.notTls ? `not run: ${target.base} does not speak TLS (use http://, or the HTTPS port)` : `not run: ${target.base} is unreachable`)]
   o.progress?.(`${p}readyz`)
   const ready = await checkReadyz(target, o)
   out.push(ready)

@@ -34,6 +34,8 @@ export interface HttpFailure {
   ms: number
   /** set when the server's certificate was rejected */
   certificate?: CertificateProblem
+  /** set when https:// met a server that does not speak TLS (an http:// one): no retry can change that */
+  notTls?: boolean
 }
 
 export type HttpResult = HttpAnswer | HttpFailure
@@ -87,7 +89,7 @@ export function httpGet(target: HttpTarget, path: string, opts: { timeoutMs: num
       const cert = secure ? describeCertificateError(e) : undefined
       if (cert) return done({ ok: false, code, message: cert.message, ms: Date.now() - t0, certificate: cert.problem })
       const notTls = secure && (code === 'EPROTO' || code === 'ERR_SSL_WRONG_VERSION_NUMBER') && /wrong version number|packet length too long|http request/i.test(e.message)
-      done({ ok: false, code, message: code === 'ECONNREFUSED' ? `connection refused (${url.host})` : notTls ? `no TLS on the other end (an http:// server?): ${e.message}` : e.message, ms: Date.now() - t0 })
+      done({ ok: false, code, message: code === 'ECONNREFUSED' ? `connection refused (${url.host})` : notTls ? `no TLS on the other end (an http:// server?): ${e.message}` : e.message, ms: Date.now() - t0, ...(notTls ? { notTls } : {}) })
     })
     req.end()
   })
@@ -98,6 +100,9 @@ export const describeRequest = (target: HttpTarget, path: string): string => `GE
 
 /** A failed transport means nothing listens or the path to it is broken: no later check can succeed. */
 export const isUnreachable = (r: HttpResult): boolean => !r.ok && ['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET'].includes(r.code)
+
+/** https:// against a plain-HTTP server: no later check can succeed until the URL changes. */
+export const isNotTls = (r: HttpResult): boolean => !r.ok && r.notTls === true
 
 /** A rejected certificate: no later check over the same connection can succeed either. */
 export const isCertificateFailure = (r: HttpResult): boolean => !r.ok && r.certificate !== undefined
