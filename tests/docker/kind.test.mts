@@ -23,9 +23,13 @@ const inspectAll = (w: World, names: string[]): Inspect[] => JSON.parse(w.docker
 const nodesOf = (w: World) => w.docker(['ps', '-a', '--filter', `label=io.x-k8s.kind.cluster=${w.names.cluster}`, '--format', '{{.Names}}']).stdout.split('\n').filter(Boolean).sort()
 const tool = (w: World, bin: string, args: string[]) => spawnSync(bin, args, { env: w.env, encoding: 'utf8' })
 
-/** Volumes no container uses that appeared after `since` (a leak: kind removes nodes with their volumes). */
+/**
+ * Anonymous volumes no container uses that appeared after `since` (a leak: kind removes nodes with their volumes).
+ * A node's volumes are anonymous (64 hex digits); named ones belong to other tests running at the same time on the
+ * same engine (the pull-through caches' <name>-data volumes), whose own checks look after them.
+ */
 function danglingSince(w: World, since: number): string[] {
-  const names = w.docker(['volume', 'ls', '-q', '--filter', 'dangling=true']).stdout.split('\n').filter(Boolean)
+  const names = w.docker(['volume', 'ls', '-q', '--filter', 'dangling=true']).stdout.split('\n').filter((n) => /^[0-9a-f]{64}$/.test(n))
   if (!names.length) return []
   const vols = JSON.parse(w.docker(['volume', 'inspect', ...names]).stdout) as { Name: string; CreatedAt: string }[]
   return vols.filter((v) => Date.parse(v.CreatedAt) >= since).map((v) => v.Name)
