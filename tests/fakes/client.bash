@@ -38,7 +38,7 @@ fi
 IFS=' ' read -r code errlen <&3
 case $code in
   exec) own_process "$@" ;;
-  '') echo "fake $tool: the fake daemon (FAKE_DAEMON=${FAKE_DAEMON%%:*}:…) closed the call without an answer" >&2; exit 97 ;;
+  '') echo "fake $tool: the fake daemon on port ${FAKE_DAEMON%%:*} closed the call without an answer (a stale FAKE_DAEMON token, or the daemon died): unset FAKE_DAEMON to run each call as a process of its own" >&2; exit 97 ;;
 esac
 if [ "${errlen:-0}" -gt 0 ]; then
   LC_ALL=C IFS= read -r -d '' -N "$errlen" err <&3

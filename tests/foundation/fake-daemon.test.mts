@@ -100,4 +100,18 @@ test('a daemon that is gone: the call runs as a process of its own, with the sam
   }
 })
 
+test('a call with a stale token is refused, says what to do, and changes nothing', () => {
+  const f = world()
+  try {
+    const port = f.env.FAKE_DAEMON!.split(':')[0]
+    const r = spawnSync('kubectl', ['config', 'use-context', 'kind-platform'], { env: { ...f.env, FAKE_DAEMON: `${port}:not-the-token` }, encoding: 'utf8' })
+    assert.is(r.status, 97)
+    assert.match(r.stderr, `fake kubectl: the fake daemon on port ${port} closed the call without an answer`)
+    assert.match(r.stderr, 'unset FAKE_DAEMON')
+    assert.is(f.calls().length, 0)
+  } finally {
+    f.cleanup()
+  }
+})
+
 test.run()
