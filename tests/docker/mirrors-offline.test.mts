@@ -3,7 +3,7 @@
 // from an upstream registry), the upstream goes, a cache restarts, and `up --offline` makes the caches serve what
 // they hold without it.
 import * as assert from 'uvu/assert'
-import { answers, copyImage, eventually, hostPort, inspect, mutatingDocker, pull, storedFiles, upstreamWithImage, type Pulled } from './mirrors-support.mts'
+import { answers, copyImage, eventually, hostPort, inspect, mutatingDocker, pull, storedFiles, untilCached, upstreamWithImage, type Pulled } from './mirrors-support.mts'
 import { dockerTier } from './tier.mts'
 
 const tier = dockerTier('offln')
@@ -64,15 +64,15 @@ tier.test('the offline second run: --offline names what the caches miss before a
     pulled.set(ref, await pull(ports.get(host)!, repo, tag))
   }
   // each cache stores what it fetched in the background: wait until every repository links its blobs
-  await eventually('the caches stored every blob', () => {
+  const v2 = '/var/lib/registry/docker/registry/v2'
+  await untilCached('the caches stored every blob', () => {
     const files = new Map(caches.map((c) => [c, storedFiles(w, c)]))
-    return refs.every((ref) => {
+    return refs.filter((ref) => {
       const { host, repo } = split(ref)
       const held = files.get(caches[HOSTS.indexOf(host as typeof HOSTS[number])]!)!
-      const v2 = '/var/lib/registry/docker/registry/v2'
-      return pulled.get(ref)!.blobs.every((d) => held.has(`${v2}/blobs/sha256/${d.slice(7, 9)}/${d.slice(7)}/data`) && held.has(`${v2}/repositories/${repo}/_layers/sha256/${d.slice(7)}/link`))
+      return !pulled.get(ref)!.blobs.every((d) => held.has(`${v2}/blobs/sha256/${d.slice(7, 9)}/${d.slice(7)}/data`) && held.has(`${v2}/repositories/${repo}/_layers/sha256/${d.slice(7)}/link`))
     })
-  }, 60_000)
+  }, (ref) => { const { host, repo, tag } = split(ref); return pull(ports.get(host)!, repo, tag) })
 
   // 3. the network goes: the upstream stops, a cache restarts (as after a reboot). In proxy mode distribution asks
   // its upstream for auth endpoints before it serves anything, and exits (or waits on the dead address) without it.

@@ -37,6 +37,21 @@ export async function eventually(what: string, check: () => boolean | Promise<bo
   }
 }
 
+/**
+ * Wait until a pull-through cache holds what it served. distribution stores a blob it proxied by fetching it once
+ * more from its upstream in the background (proxyblobstore.go storeLocal) and does not retry a fetch that failed
+ * there until the blob is pulled again: what is still missing is pulled again every few polls, as a user's next
+ * pull would. The bound is a safety net, generous because a loaded machine (two suites at once) is slow, not wrong.
+ */
+export async function untilCached(what: string, missing: () => string[], pullAgain: (item: string) => Promise<unknown>, timeoutMs = 180_000): Promise<void> {
+  let polls = 0
+  await eventually(what, async () => {
+    const left = missing()
+    if (left.length && ++polls % 10 === 0) for (const item of left) await pullAgain(item)
+    return left.length === 0
+  }, timeoutMs)
+}
+
 export const answers = async (port: number) => { try { return (await fetch(`http://127.0.0.1:${port}/v2/`)).status === 200 } catch { return false } }
 
 export const ACCEPT = ['application/vnd.docker.distribution.manifest.v2+json', 'application/vnd.oci.image.manifest.v1+json', 'application/vnd.docker.distribution.manifest.list.v2+json', 'application/vnd.oci.image.index.v1+json'].join(', ')
