@@ -4,7 +4,7 @@
 // A target that refuses connections fails healthz at once and the rest is skipped: no waiting out timeouts.
 
 import type { ReportCase } from '../reporters/model.mts'
-import { describeRequest, httpGet, isCertificateFailure, isNotTls, isUnreachable, type HttpResult, type HttpTarget } from './http.mts'
+import { describeRequest, httpGet, isCertificateFailure, isHopeless, isNotTls, type HttpResult, type HttpTarget } from './http.mts'
 import { compareScrapes, readScrape, type Scrape } from './metrics-check.mts'
 
 export interface FailureLimit {
@@ -65,7 +65,7 @@ export async function checkHealthz(target: HttpTarget, o: EndpointOptions): Prom
   if (r.ok && r.status === 200) return { c: { name, ok: true, message: `200 in ${r.ms} ms`, ms: r.ms }, unreachable: false }
   return {
     c: { name, ok: false, message: r.ok ? `${describeRequest(target, '/healthz')} answered HTTP ${r.status}, expected 200` : `${describeRequest(target, '/healthz')}: ${r.message}`, ms: r.ms },
-    unreachable: isUnreachable(r) || isCertificateFailure(r) || isNotTls(r) || (!r.ok && r.code === 'ETIMEDOUT'),
+    unreachable: isHopeless(r) || (!r.ok && r.code === 'ETIMEDOUT'),
     certificate: isCertificateFailure(r),
     notTls: isNotTls(r),
   }
@@ -86,7 +86,7 @@ export async function checkReadyz(target: HttpTarget, o: EndpointOptions): Promi
     polls++
     last = r
     if (r.ok && r.status === 200) return { name, ok: true, message: `200 after ${secs(Date.now() - t0)} (${polls} poll${polls === 1 ? '' : 's'})`, ms: Date.now() - t0, data: { polls, waitedMs: Date.now() - t0 } }
-    if (isUnreachable(r) || isCertificateFailure(r) || isNotTls(r)) return { name, ok: false, message: `${describeRequest(target, '/readyz')}: ${r.ok ? '' : r.message} while waiting for readiness`, ms: Date.now() - t0 }
+    if (isHopeless(r)) return { name, ok: false, message: `${describeRequest(target, '/readyz')}: ${r.ok ? '' : r.message} while waiting for readiness`, ms: Date.now() - t0 }
     if (o.signal?.aborted) return { name, ok: false, message: 'cancelled', ms: Date.now() - t0 }
     if (Date.now() + interval >= deadline) break
     // a progress line now and then, not one per poll (plain logs in CI would fill up)

@@ -106,3 +106,6 @@ export const isNotTls = (r: HttpResult): boolean => !r.ok && r.notTls === true
 
 /** A rejected certificate: no later check over the same connection can succeed either. */
 export const isCertificateFailure = (r: HttpResult): boolean => !r.ok && r.certificate !== undefined
+
+/** Nothing listens, the certificate is rejected, or no TLS is there: waiting or asking again cannot help. */
+export const isHopeless = (r: HttpResult): boolean => isUnreachable(r) || isCertificateFailure(r) || isNotTls(r)
