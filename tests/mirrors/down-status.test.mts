@@ -5,10 +5,7 @@ import { runScript } from '../helpers/proc.mts'
 // @ts-expect-error plain JS fake
 import { cacheFiles } from '../fakes/tools/docker-mirrors.mjs'
 import { world } from '../cluster/support.mts'
-
-const LAYER = ['--only', 'preflight,ports,registry,mirrors,cluster,wiring,mirror-wiring']
-const HOSTS = ['docker.io', 'ghcr.io', 'quay.io', 'registry.k8s.io']
-const cache = (h: string) => `kind-registry-mirror-${h.replace(/[^a-z0-9]+/g, '-')}`
+import { cache, HOSTS, LAYER } from './support.mts'
 
 test('down keeps the caches and their volumes (and says how to delete them); down --all deletes both; status shows each cache', async () => {
   const w = await world()

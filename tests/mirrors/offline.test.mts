@@ -7,10 +7,7 @@ import { runScript } from '../helpers/proc.mts'
 // @ts-expect-error plain JS fake
 import { cacheFiles } from '../fakes/tools/docker-mirrors.mjs'
 import { isMutating, world } from '../cluster/support.mts'
-
-const LAYER = ['--only', 'preflight,ports,registry,mirrors,cluster,wiring,mirror-wiring']
-const HOSTS = ['docker.io', 'ghcr.io', 'quay.io', 'registry.k8s.io']
-const cache = (h: string) => `kind-registry-mirror-${h.replace(/[^a-z0-9]+/g, '-')}`
+import { cache, HOSTS, LAYER } from './support.mts'
 
 test('--offline: with a gap it stops before any change, naming each missing image; with everything cached the caches serve without upstreams', async () => {
   const w = await world()

@@ -4,8 +4,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { runScript } from '../helpers/proc.mts'
 import { world } from '../cluster/support.mts'
-
-const cache = (h: string) => `kind-registry-mirror-${h.replace(/[^a-z0-9]+/g, '-')}`
+import { cache } from './support.mts'
 
 test('refusals: a same-name container up did not create is never touched (exit 4); --offline without caches or on an existing cluster is a usage error; a bad REGISTRY_MIRRORS names the key', async () => {
   const w = await world()

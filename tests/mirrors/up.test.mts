@@ -5,10 +5,8 @@ import * as assert from 'uvu/assert'
 import { commandLines } from '../helpers/fakes.mts'
 import { runScript } from '../helpers/proc.mts'
 import { isMutating, world } from '../cluster/support.mts'
+import { cache, HOSTS, LAYER } from './support.mts'
 
-const LAYER = ['--only', 'preflight,ports,registry,mirrors,cluster,wiring,mirror-wiring']
-const HOSTS = ['docker.io', 'ghcr.io', 'quay.io', 'registry.k8s.io']
-const cache = (h: string) => `kind-registry-mirror-${h.replace(/[^a-z0-9]+/g, '-')}`
 const NODES = ['platform-control-plane', 'platform-worker', 'platform-worker2']
 const SECRET = 'dckr_pat_n0t-4-r34l-t0k3n'
 

@@ -3,10 +3,8 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { runScript } from '../helpers/proc.mts'
 import { world } from '../cluster/support.mts'
+import { cache, HOSTS, LAYER } from './support.mts'
 
-const LAYER = ['--only', 'preflight,ports,registry,mirrors,cluster,wiring,mirror-wiring']
-const HOSTS = ['docker.io', 'ghcr.io', 'quay.io', 'registry.k8s.io']
-const cache = (h: string) => `kind-registry-mirror-${h.replace(/[^a-z0-9]+/g, '-')}`
 const NODES = ['platform-control-plane', 'platform-worker', 'platform-worker2']
 
 test('REGISTRY_MIRRORS=off: the nodes lose the hosts.toml up wrote (a foreign one stays), the caches are kept and up says so', async () => {
