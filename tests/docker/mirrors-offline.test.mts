@@ -3,7 +3,7 @@
 // from an upstream registry), the upstream goes, a cache restarts, and `up --offline` makes the caches serve what
 // they hold without it.
 import * as assert from 'uvu/assert'
-import { answers, copyImage, eventually, hostPort, inspect, mutatingDocker, pull, storedFiles, untilCached, upstreamWithImage, type Pulled } from './mirrors-support.mts'
+import { answers, copyImage, eventually, hostPort, inspect, mutatingDocker, pull, pushTiny, storedFiles, untilCached, upstreamWithImage, type Pulled } from './mirrors-support.mts'
 import { dockerTier } from './tier.mts'
 
 const tier = dockerTier('offln')
@@ -43,12 +43,7 @@ tier.test('the offline second run: --offline names what the caches miss before a
   assert.ok(refs.length >= 15, before.stderr)
 
   // 2. online: the upstream holds every one of them (the stand-in under each name), the caches fetch them once
-  await eventually('the upstream registry answers', () => answers(up.port))
-  const pushed = `127.0.0.1:${up.port}/library/tiny:1`
-  w.trackImage(pushed)
-  assert.is(w.docker(['tag', tier.standIn('base').tag, pushed]).status, 0)
-  const p = w.docker(['push', pushed])
-  assert.is(p.status, 0, p.stderr)
+  await pushTiny(w, up, tier.standIn('base').tag)
   for (const ref of refs) {
     const { repo, tag } = split(ref)
     await copyImage(up.port, { repo: 'library/tiny', tag: '1' }, { repo, tag })

@@ -89,12 +89,24 @@ export const stored = (w: World, cache: string, digest: string) =>
 // a throwaway `docker run --rm` only reads (the --offline check); everything else that runs, starts or removes changes
 export const mutatingDocker = (w: World) => commandLines(w.calls('docker')).filter((l) => (/^docker (run|start|stop|rm|volume rm|network (connect|create|rm))\b/.test(l) && !/^docker run --rm /.test(l)) || /^docker exec -i /.test(l) || /^docker exec \S+ rm /.test(l))
 
-/** An upstream registry with `library/tiny:1` pushed into it; the env that makes up's docker.io cache fetch from it. */
+/** An upstream registry (empty until pushTiny) and the env that makes up's docker.io cache fetch from it. */
 export function upstreamWithImage(w: World): { name: string; env: NodeJS.ProcessEnv; port: number } {
   const name = w.run('upstream', ['-p', '127.0.0.1::5000', w.standIns.registry.tag])
   const port = hostPort(w, name)
   const ip = inspect(w, name)!.NetworkSettings.IPAddress
   return { name, port, env: { REGISTRY_MIRRORS: `docker.io=http://${ip}:5000` } }
+}
+
+/** Push the stand-in image `tag` into the upstream as `library/tiny:1`, once it answers; returns the pushed ref. */
+export async function pushTiny(w: World, up: { port: number }, tag: string): Promise<string> {
+  await eventually('the upstream registry answers', () => answers(up.port))
+  const pushed = `127.0.0.1:${up.port}/library/tiny:1`
+  w.trackImage(pushed)
+  const t = w.docker(['tag', tag, pushed])
+  if (t.status !== 0) throw new Error(`docker tag ${tag} ${pushed}: ${t.stderr}`)
+  const p = w.docker(['push', pushed])
+  if (p.status !== 0) throw new Error(`docker push ${pushed}: ${p.stderr}`)
+  return pushed
 }
 
 /** Every file in a cache's storage (one exec, however many images are checked). */

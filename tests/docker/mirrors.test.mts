@@ -4,7 +4,7 @@
 // byte, its counters show the requests and no new misses, and status shows them. Then a node is wired and `down`
 // keeps the cache (plain) or deletes it with its volume (--all). The offline second run: mirrors-offline.test.mts.
 import * as assert from 'uvu/assert'
-import { answers, counters, eventually, hostPort, inspect, mutatingDocker, pull, stored, untilCached, upstreamWithImage } from './mirrors-support.mts'
+import { answers, counters, eventually, hostPort, inspect, mutatingDocker, pull, pushTiny, stored, untilCached, upstreamWithImage } from './mirrors-support.mts'
 import { dockerTier } from './tier.mts'
 
 const tier = dockerTier('mirror')
@@ -12,12 +12,7 @@ const tier = dockerTier('mirror')
 tier.test('a pull through the docker.io cache fetches the image from the upstream once, then serves it from the cache with the upstream stopped', async () => {
   const w = await tier.world()
   const up = upstreamWithImage(w)
-  await eventually('the upstream registry answers', () => answers(up.port))
-  const pushed = `127.0.0.1:${up.port}/library/tiny:1`
-  w.trackImage(pushed)
-  assert.is(w.docker(['tag', tier.standIn('base').tag, pushed]).status, 0)
-  const push = w.docker(['push', pushed])
-  assert.is(push.status, 0, push.stderr)
+  await pushTiny(w, up, tier.standIn('base').tag)
   const direct = await pull(up.port, 'library/tiny', '1')
 
   const r = await w.up(['--only', 'ports,mirrors'], up.env)
