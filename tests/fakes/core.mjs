@@ -5,7 +5,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { lock, unlock } from './lock.mjs'
 
-/** Whether the call reads its standard input (decided from argv alone, as both entries must agree). */
+/** Whether the call reads its standard input, from argv alone. client.bash decides the same in bash (it cannot import this): change both together. */
 export const needsStdin = (tool, argv) =>
   argv.includes('-') || argv.includes('-f-') || argv.includes('--filename=-') || (tool === 'docker' && argv[0] === 'exec' && argv.includes('-i'))
 
