@@ -43,6 +43,9 @@ test('up: one cache per upstream (named volume, 127.0.0.1, kind network), hosts.
     assert.not.ok(`${again.stdout}${again.stderr}`.includes(SECRET), 'not printed when docker inspect shows it either')
     assert.equal(commandLines(w.calls().filter(isMutating)), [], 'converged: the same credentials keep the caches as they are')
     assert.match(again.stderr, 'reused 4 cache(s)')
+    // a converged node is read once for its four mirror hosts.toml, not once per upstream
+    const reads = commandLines(w.calls('docker')).filter((l) => l.startsWith('docker exec ') && l.includes('/docker.io/hosts.toml'))
+    assert.equal(reads.sort(), NODES.map((n) => `docker exec ${n} cat ${HOSTS.map((h) => `/etc/containerd/certs.d/${h}/hosts.toml`).join(' ')}`))
     assert.match(again.stderr, /0\/\d+ add-on and probe images cached/)
   } finally {
     w.cleanup()

@@ -461,10 +461,13 @@ function sh(c, script, stdin) {
       continue
     }
     if (w[0] === 'cat') {
+      // like cat: a missing file is reported and skipped, the others are still printed, then exit 1
+      let missing = ''
       for (const f of w.slice(1)) {
-        if (!(f in c.files)) return { code: 1, stdout, stderr: `cat: ${f}: No such file or directory\n` }
-        stdout += c.files[f]
+        if (f in c.files) stdout += c.files[f]
+        else missing += `cat: ${f}: No such file or directory\n`
       }
+      if (missing) return { code: 1, stdout, stderr: missing }
       continue
     }
     if (w[0] === 'rm') { for (const f of w.slice(1).filter((x) => !x.startsWith('-'))) delete c.files[f]; continue }
