@@ -5,6 +5,7 @@
 // keeps the cache (plain) or deletes it with its volume (--all). The offline second run: mirrors-offline.test.mts.
 import * as assert from 'uvu/assert'
 import { answers, counters, eventually, hostPort, inspect, mutatingDocker, pull, pushTiny, stored, untilCached, upstreamWithImage } from './mirrors-support.mts'
+import { commandLines } from '../helpers/fakes.mts'
 import { dockerTier } from './tier.mts'
 
 const tier = dockerTier('mirror')
@@ -98,8 +99,12 @@ tier.test('wiring: every node gets hosts.toml for the cache, nodes reach it by n
   const again = await w.up(['--only', 'ports,registry,mirrors,cluster,wiring,mirror-wiring'], env)
   assert.is(again.code, 0, again.stderr)
   assert.equal(mutatingDocker(w), [])
+  // each node read in two execs by the real cat: the wanted files (both as up writes them), the unwanted (none there)
+  const certs = (h: string) => `/etc/containerd/certs.d/${h}/hosts.toml`
+  const reads = commandLines(w.calls('docker')).filter((l) => /^docker exec \S+ cat /.test(l) && !l.includes(`certs.d/localhost:`))
+  assert.equal(reads.sort(), nodes.flatMap((n) => [`docker exec ${n} cat ${certs('docker.io')} ${certs('quay.io')}`, `docker exec ${n} cat ${certs('ghcr.io')} ${certs('registry.k8s.io')}`]).sort())
 
-  // turning quay.io off removes its wiring (the cache stays until down --all)
+  // turning quay.io off (its file is now read behind ghcr.io's, which is missing) removes its wiring (the cache stays until down --all)
   const fewer = await w.up(['--only', 'mirrors,mirror-wiring'], { REGISTRY_MIRRORS: `docker.io=${remote}` })
   assert.is(fewer.code, 0, fewer.stderr)
   for (const node of nodes) assert.is(w.docker(['exec', node, 'test', '-e', '/etc/containerd/certs.d/quay.io/hosts.toml']).status, 1)
