@@ -82,6 +82,12 @@ test('up from nothing: calls in a valid order, every phase timed in the report; 
     assert.is(r2.code, 0, r2.stderr)
     assert.equal(f.calls().filter(isMutating).map(line), [], 'converged: no mutating call')
     assert.match(r2.stderr, 'nothing changed')
+    // reads are not repeated where nothing changed in between: addons takes helm's version from preflight, the
+    // mirrors phase counts what its caches hold from the one inspect it made (mirror-wiring, after the cluster
+    // phase, looks again)
+    const seen = f.calls().map(line)
+    assert.is(seen.filter((l) => l === 'helm version --short').length, 1, 'helm version asked once')
+    assert.is(seen.filter((l) => /^docker inspect --type container \S+-mirror-docker-io /.test(l)).length, 2, seen.join('\n'))
   } finally {
     f.cleanup()
   }

@@ -5,7 +5,7 @@ import type { Config } from '../shell/config.mts'
 import { EXIT, StepError } from '../shell/errors.mts'
 import type { Runner } from '../shell/run.mts'
 import { checkImages, describeGaps, type CacheContent, type ImageCheck } from './images.mts'
-import { existingVolumes } from '../tools/docker.mts'
+import { existingVolumes, type ContainerInfo } from '../tools/docker.mts'
 import { cacheContent, inspectMirrors, volumeContent } from './look.mts'
 import { imagesNeeded } from './needed.mts'
 import type { MirrorWanted } from './plan.mts'
@@ -19,10 +19,13 @@ export interface Coverage {
   unchecked: string[]
 }
 
-/** `assumeEmpty`: caches that do not run yet (under --dry-run a cache about to be made holds nothing). */
-export async function coverage(r: Runner, config: Config, root: string, wanted: MirrorWanted[], step: string, o: { assumeEmpty?: string[]; withFlux?: boolean } = {}): Promise<Coverage> {
+/**
+ * `assumeEmpty`: caches that do not run yet (under --dry-run a cache about to be made holds nothing). `live`: the
+ * caches as the caller just inspected them, when nothing changed them since (else they are inspected here).
+ */
+export async function coverage(r: Runner, config: Config, root: string, wanted: MirrorWanted[], step: string, o: { assumeEmpty?: string[]; withFlux?: boolean; live?: Map<string, ContainerInfo> } = {}): Promise<Coverage> {
   const assumeEmpty = o.assumeEmpty ?? []
-  const live = await inspectMirrors(r, wanted, step)
+  const live = o.live ?? (await inspectMirrors(r, wanted, step))
   const contents = new Map<string, CacheContent>()
   const unchecked: string[] = []
   await Promise.all(wanted.map(async (w) => {

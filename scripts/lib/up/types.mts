@@ -34,6 +34,8 @@ export interface Facts {
   tls?: { caFile: string; caName: string; fingerprint: string }
   /** add-ons installed with helm by the addons phase, and which of them changed */
   helm?: { releases: string[]; changed: string[] }
+  /** the helm client's version as preflight read it (addons picks its rollback flag by it; the binary does not change mid-run) */
+  helmVersion?: string
   /** whether the cluster phase created (or re-created) the kind cluster in this run */
   clusterCreated?: boolean
   /** --dry-run: stopped node containers a real run would start first (nothing can be read from them now) */

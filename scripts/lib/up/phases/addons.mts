@@ -134,7 +134,7 @@ async function installReleases(ctx: UpContext, addons: Addon[], update: (s: stri
   if (!listed.ok && !ctx.dryRun) {
     throw new StepError({ step: 'addons', message: `helm cannot list releases: ${listed.error}`, hint: `check that the cluster behind context ${context} is reachable (kubectl --context ${context} get nodes)`, exitCode: EXIT.commandFailed })
   }
-  const rollbackFlag = rollbackFlagFor((await helmVersion(ctx.runner, 'addons')).version)
+  const rollbackFlag = rollbackFlagFor(ctx.facts.helmVersion ?? (await helmVersion(ctx.runner, 'addons')).version)
   const notes: string[] = []
   const running = new Set<string>()
   const show = () => { if (running.size) update(`helm: ${[...running].join(', ')}`) }

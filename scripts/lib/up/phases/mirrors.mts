@@ -66,7 +66,7 @@ export const mirrorsPhase: Phase = {
 
     // What the caches hold against what the platform needs (a cache made just now holds nothing).
     const made = wanted.filter((w) => !existing.get(w.name)?.running).map((w) => w.name)
-    const cov = await coverage(ctx.runner, ctx.config, ctx.root, wanted, STEP, { assumeEmpty: ctx.dryRun ? made : [], withFlux: false })
+    const cov = await coverage(ctx.runner, ctx.config, ctx.root, wanted, STEP, { assumeEmpty: ctx.dryRun ? made : [], withFlux: false, ...(done.length ? {} : { live: existing }) })
     const hosts = wanted.map((w) => w.upstream.host).join(', ')
     ctx.facts.summary.push(`registry mirrors: ${hosts} pulled through local caches (status shows size and hits; down --all deletes them)`)
     const held = `${cov.cached}/${cov.checks.length} add-on and probe images cached${cov.unchecked.length ? ` (not checked: ${cov.unchecked.join('; ')})` : ''}`

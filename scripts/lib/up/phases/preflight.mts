@@ -21,6 +21,7 @@ export const preflightPhase: Phase = {
   async run(ctx) {
     const kind = ctx.config.provider === 'kind'
     const o = await observe(ctx.runner, ctx.config, ctx.stateDir, ctx.root, { kindTools: kind, probePorts: false, restartPolicies: false })
+    if (o.helm) ctx.facts.helmVersion = o.helm
     const rows = preflightRows(evaluateDoctor(o, ctx.config, loadVersions(ctx.root)), ctx.config.provider)
     const failed = rows.filter((r) => r.required && r.status === 'fail')
     if (failed.length) {
